@@ -106,6 +106,6 @@ class Chunk:
     # Spans of the source that make up `text`, in order (noise lines between them were dropped).
     pieces: tuple[Span, ...]
     topic: str | None = None
-    # Years the passage speaks of: from its own text, then the report's metadata.
+    # Years the passage's own text (and section titles) name, most mentioned first.
     years: tuple[int, ...] = ()
     ordinal: int = 0

@@ -1,0 +1,5 @@
+"""`python -m reportqa` runs the CLI."""
+
+from reportqa.cli import main
+
+main()

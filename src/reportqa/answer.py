@@ -1,0 +1,141 @@
+"""Pick the sentence that answers, or say that none does. No generative model.
+
+The answer is a verbatim sentence of one of the top passages, chosen by its
+meaning (e5 similarity to the question), the question's words it contains
+(IDF-weighted), and, for "how many" questions, whether it holds a figure.
+The same evidence re-ranks the passages, so the passage shown first is the
+one the answer comes from. The system abstains when the best evidence is
+weak, or when the question pins a year or a number (`2018年`, `第18届`) that no
+candidate passage speaks of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportqa.models import Chunk
+from reportqa.retrieval import Candidate, Retrieval
+from reportqa.search_index import SearchIndex
+
+_FIGURE = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class AnswerWeights:
+    """Scoring weights, tuned on the dev set (see README)."""
+
+    dense: float = 1.0
+    lexical: float = 0.6
+    figure: float = 0.05
+    retrieval: float = 4.0
+    year: float = 0.05
+    missing_number: float = 0.15
+    abstain_below: float = 0.78
+    top_passages: int = 5
+
+
+@dataclass
+class SentenceChoice:
+    """The answering sentence: offsets inside its chunk's text."""
+
+    candidate: Candidate
+    start: int
+    end: int
+    score: float
+    dense: float
+    coverage: float
+
+    @property
+    def text(self) -> str:
+        return self.candidate.chunk.text[self.start:self.end]
+
+
+@dataclass
+class AnswerResult:
+    """Re-ranked passages, the best sentence and whether to trust it."""
+
+    ranked: list[Candidate]
+    choice: SentenceChoice | None
+    no_answer: bool
+    confidence: str
+    reason: str
+
+
+def _coverage(tokens: list[str], text: str, idf: dict[str, float]) -> float:
+    """IDF-weighted share of the question's tokens present in a text."""
+    if not tokens:
+        return 0.0
+    total = sum(idf.get(t, 1.0) for t in tokens)
+    hit = sum(idf.get(t, 1.0) for t in tokens if t in text)
+    return hit / total if total else 0.0
+
+
+def _constraints_met(chunk: Chunk, numbers: tuple[str, ...]) -> bool:
+    """Whether a passage contains every number the question pins (`第18届` → 18)."""
+    haystack = " ".join([*chunk.section_path, chunk.text]).replace("**", "")
+    return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", haystack) for n in numbers)
+
+
+class AnswerExtractor:
+    """Chooses the answer sentence among the top passages of a retrieval."""
+
+    def __init__(self, index: SearchIndex, weights: AnswerWeights | None = None) -> None:
+        self.index = index
+        self.weights = weights or AnswerWeights()
+        self._sentence_vectors = index.sentences.vectors.astype(np.float32)
+
+    def _idf(self, tokens: list[str]) -> dict[str, float]:
+        return {t: self.index.lexical.idf(t) for t in tokens}
+
+    def answer(self, retrieval: Retrieval) -> AnswerResult:
+        w = self.weights
+        query = retrieval.query
+        cands = retrieval.candidates
+        if not cands:
+            return AnswerResult([], None, True, "none", "no passage matched")
+        tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(query.normalized)) if len(t) > 1
+                  or t.isdigit()]
+        idf = self._idf(tokens)
+        top_score = cands[0].score or 1.0
+        pool = cands[: w.top_passages]
+        best: SentenceChoice | None = None
+        passage_best: dict[int, float] = {}
+        for cand in pool:
+            rows = self.index.sentences.by_chunk.get(cand.row)
+            if rows is None or len(rows) == 0:
+                continue
+            sims = self._sentence_vectors[rows] @ retrieval.query_vector.astype(np.float32)
+            meets = _constraints_met(cand.chunk, query.numbers)
+            for row, sim in zip(rows.tolist(), sims.tolist(), strict=True):
+                a, b = int(self.index.sentences.starts[row]), int(self.index.sentences.ends[row])
+                text = cand.chunk.text[a:b].replace("**", "")
+                coverage = _coverage(tokens, text, idf) if not query.english else 0.0
+                score = (w.dense * sim + w.lexical * coverage
+                         + w.retrieval * (cand.score / top_score) * 0.05
+                         + (w.figure if query.asks_quantity and _FIGURE.search(text) else 0.0)
+                         + w.year * cand.year_affinity
+                         - (0.0 if meets else w.missing_number))
+                if cand.row not in passage_best or score > passage_best[cand.row]:
+                    passage_best[cand.row] = score
+                if best is None or score > best.score:
+                    best = SentenceChoice(cand, a, b, score, float(sim), coverage)
+        ranked = sorted(pool, key=lambda c: -passage_best.get(c.row, -1.0)) + cands[w.top_passages:]
+        return self._verdict(ranked, best, query.numbers, query.years)
+
+    def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None,
+                 numbers: tuple[str, ...], years: tuple[int, ...]) -> AnswerResult:
+        w = self.weights
+        if best is None:
+            return AnswerResult(ranked, None, True, "none", "no sentence to quote")
+        if years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
+            return AnswerResult(ranked, best, True, "none", "no passage speaks of the year asked about")
+        if numbers and not _constraints_met(best.candidate.chunk, numbers):
+            return AnswerResult(ranked, best, True, "none", "no passage matches the numbers asked about")
+        if best.score < w.abstain_below:
+            return AnswerResult(ranked, best, True, "none", "the best evidence is too weak")
+        margin = best.score - w.abstain_below
+        confidence = "high" if margin > 0.25 else "medium" if margin > 0.1 else "low"
+        return AnswerResult(ranked, best, False, confidence, "")

