@@ -7,6 +7,7 @@ processes. Every error a user can cause is a 4xx with a one-line `detail`.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reportqa.embedding import Embedder
 from reportqa.errors import InvalidQueryError, ReportQAError
+from reportqa.rebuild import RebuildBusyError, RebuildJobs, RebuildStatus
 from reportqa.schemas import DocumentDetail, DocumentSummary, ErrorBody, Health, SearchResponse
 from reportqa.service import MAX_K, MAX_QUERY_CHARS, QAService
 
@@ -208,6 +210,47 @@ def create_app(settings: AppSettings) -> FastAPI:
         if detail is None:
             return _error(404, f"unknown document '{doc_id}'; see /api/documents for the valid ids")
         return detail
+
+    jobs = RebuildJobs(settings.corpus_dir, settings.index_root, lambda: service().embedder,
+                       on_published=lambda: state.service is not None and state.service.reload_if_changed())
+
+    def authorize(authorization: str | None) -> JSONResponse | None:
+        if not settings.admin_token:
+            return _error(403, "rebuilding through the API is disabled: set REPORTQA_ADMIN_TOKEN to enable it")
+        if not authorization or not authorization.startswith("Bearer "):
+            response = _error(401, "missing bearer token: send 'Authorization: Bearer <token>'")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        if not hmac.compare_digest(authorization.removeprefix("Bearer ").strip().encode(),
+                                   settings.admin_token.encode()):
+            return _error(403, "invalid token")
+        return None
+
+    @app.post("/api/index/rebuild", status_code=202, response_model=RebuildStatus,
+              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+    def start_rebuild(
+        authorization: Annotated[str | None, Header()] = None,
+        force: Annotated[bool, Query(description="Re-embed even if nothing changed.")] = False,
+    ) -> Any:
+        """Start rebuilding the index from the corpus in the background (admin token required)."""
+        if (denied := authorize(authorization)) is not None:
+            return denied
+        service()
+        try:
+            return jobs.start(force=force)
+        except RebuildBusyError as exc:
+            return _error(409, str(exc))
+
+    @app.get("/api/index/rebuild/{job_id}", response_model=RebuildStatus,
+             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+    def rebuild_status(job_id: str, authorization: Annotated[str | None, Header()] = None) -> Any:
+        """Progress and outcome of a rebuild job."""
+        if (denied := authorize(authorization)) is not None:
+            return denied
+        job = jobs.get(job_id)
+        if job is None:
+            return _error(404, f"unknown rebuild job '{job_id}'")
+        return job
 
     if settings.web_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")

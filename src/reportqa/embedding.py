@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-# Imported first for its side effect: the offline switches must be set before transformers is imported.
-from reportqa.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
-
 from reportqa.errors import ModelSetupError
+
+# Also sets the offline switches; transformers and sentence-transformers are only imported lazily, after it.
+from reportqa.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -71,11 +72,12 @@ class SentenceTransformerEmbedder:
         self.model_id = model_id or (path.name if local else str(model_path_or_name))
         self.checksum = model_checksum(path)
         self._model = _load_sentence_transformer(path)
+        self._lock = threading.Lock()
         self._prompt_names = _prompt_names(self._model)
         self.dim = _dimension(self._model)
 
     def __repr__(self) -> str:
-        return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, checksum={self.checksum[:12]})"
+        return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, {self.checksum[:12]})"
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), "query", batch_size=32)
@@ -87,15 +89,19 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
-        texts = list(texts)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        parts = []
+        texts = list(texts)
+        # Longest first, as sentence-transformers does inside one call: batches of similar length pad
+        # little. Batching here rather than in one call is what lets us report progress.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
-            parts.append(self._encode(texts[start : start + batch_size], "passage", batch_size=batch_size))
+            rows = order[start : start + batch_size]
+            out[rows] = self._encode([texts[i] for i in rows], "passage", batch_size=batch_size)
             if progress:
-                progress(min(start + batch_size, len(texts)))
-        return np.concatenate(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+                progress(start + len(rows))
+        return out
 
     def warm_up(self) -> None:
         self.embed_queries(["上海科技创新"])
@@ -105,14 +111,15 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         name = self._prompt_names.get(kind)
         prompt_args: dict[str, Any] = {"prompt_name": name} if name else {"prompt": DEFAULT_PROMPTS[kind]}
-        vectors = self._model.encode(
-            texts,
-            batch_size=batch_size,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-            normalize_embeddings=True,  # a no-op for our model (it ends in Normalize); not for every model
-            **prompt_args,
-        )
+        with self._lock:  # concurrent encodes would only fight over the same torch threads
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                normalize_embeddings=True,  # a no-op for ours (it ends in Normalize), not for every model
+                **prompt_args,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 

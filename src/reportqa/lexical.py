@@ -19,6 +19,7 @@ import re
 import threading
 import unicodedata
 import zipfile
+import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -34,9 +35,8 @@ REBUILD_HINT = "run `reportqa build` to rebuild the index"
 
 # Deliberately tiny: function words that match nearly every chunk and so only
 # add noise.  Digits, units (亿元, 万家) and single content characters are kept.
-STOPWORDS: frozenset[str] = frozenset(
-    {"的", "了", "和", "与", "及", "以及", "是", "在", "等", "年", "为", "对", "将", "并", "或", "而", "之", "于", "也"}
-)
+_STOPWORD_LIST = "的 了 和 与 及 以及 是 在 等 年 为 对 将 并 或 而 之 于 也"
+STOPWORDS: frozenset[str] = frozenset(_STOPWORD_LIST.split())
 
 # A user term must be matchable by jieba as one block: its default
 # regex only keeps Han characters, ASCII letters/digits and + # & . _ % - together.
@@ -169,15 +169,19 @@ class BM25Index:
     def vocab_size(self) -> int:
         return len(self._vocab)
 
+    def idf(self, token: str) -> float:
+        """BM25 idf of a token (the weight of an unseen token: the corpus never says it)."""
+        col = self._vocab.get(token)
+        df = 0 if col is None else int(self._weights.indptr[col + 1] - self._weights.indptr[col])
+        return float(np.log1p((self.size - df + 0.5) / (df + 0.5)))
+
     def describe(self) -> dict[str, Any]:
         """Parameters and sizes, for the index manifest."""
-        return {"kind": "bm25", **self._params, "docs": self.size, "terms": self.vocab_size,
-                "postings": int(self._weights.nnz)}  # fmt: skip
+        sizes = {"docs": self.size, "terms": self.vocab_size, "postings": int(self._weights.nnz)}
+        return {"kind": "bm25", **self._params, **sizes}
 
     @classmethod
-    def build(
-        cls, docs_tokens: Iterable[Sequence[str]], *, k1: float = 1.2, b: float = 0.75
-    ) -> BM25Index:
+    def build(cls, docs_tokens: Iterable[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
         """Index tokenized documents (document i gets id i).
 
         Accepts any iterable so callers can stream tokens instead of holding
@@ -191,8 +195,8 @@ class BM25Index:
         for tokens in docs_tokens:
             term_ids.extend(map(vocab.__getitem__, tokens))
             lengths.append(len(tokens))
-        weights = _bm25_weights(np.frombuffer(term_ids, dtype=np.int32), np.frombuffer(lengths, np.int64),
-                                len(vocab), k1, b)  # fmt: skip
+        doc_lengths = np.frombuffer(lengths, dtype=np.int64)
+        weights = _bm25_weights(np.frombuffer(term_ids, dtype=np.int32), doc_lengths, len(vocab), k1, b)
         avg = float(np.mean(lengths)) if lengths else 0.0
         return cls(weights, dict(vocab), {"k1": k1, "b": b, "avg_doc_len": avg})
 
@@ -237,15 +241,14 @@ class BM25Index:
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         w = self._weights
-        meta = {"format": 1, "n_docs": self.size, **self._params}
         vocab_list = sorted(self._vocab, key=self._vocab.__getitem__)
+        vocab = np.frombuffer(json.dumps(vocab_list, ensure_ascii=False).encode(), np.uint8)
+        arrays = {"data": w.data, "indices": w.indices, "indptr": w.indptr, "vocab": vocab}
+        meta = {"format": 1, "n_docs": self.size, "crc32": _crc32(arrays), **self._params}
         with open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                data=w.data, indices=w.indices, indptr=w.indptr,
-                vocab=np.frombuffer(json.dumps(vocab_list, ensure_ascii=False).encode(), np.uint8),
-                meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
-            )  # fmt: skip
+            np.savez(fh, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8))
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
 
     @classmethod
@@ -257,13 +260,23 @@ class BM25Index:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in ("data", "indices", "indptr", "vocab", "meta")}
-            meta = json.loads(arrays["meta"].tobytes())
+            meta = json.loads(arrays.pop("meta").tobytes())
+            if meta.get("crc32") != _crc32(arrays):
+                raise _corrupt(path, "corrupt (checksum mismatch)")
             vocab_list = json.loads(arrays["vocab"].tobytes())
         except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise _corrupt(path, "truncated or unreadable") from exc
         weights = _checked_matrix(path, arrays, int(meta.get("n_docs", -1)), len(vocab_list))
         params = {key: meta[key] for key in ("k1", "b", "avg_doc_len") if key in meta}
         return cls(weights, {term: i for i, term in enumerate(vocab_list)}, params)
+
+
+def _crc32(arrays: dict[str, np.ndarray]) -> int:
+    """CRC-32 over the arrays' bytes: np.load does not verify the zip's own checksums."""
+    crc = 0
+    for name in sorted(arrays):
+        crc = zlib.crc32(memoryview(np.ascontiguousarray(arrays[name])).cast("B"), crc)
+    return crc
 
 
 def _checked_matrix(path: Path, arrays: dict[str, np.ndarray], n_docs: int, n_terms: int) -> sp.csc_matrix:
@@ -283,7 +296,9 @@ def _checked_matrix(path: Path, arrays: dict[str, np.ndarray], n_docs: int, n_te
     return sp.csc_matrix((data, indices, indptr), shape=(n_docs, n_terms), copy=False)
 
 
-def _bm25_weights(term_ids: np.ndarray, lengths: np.ndarray, n_terms: int, k1: float, b: float) -> sp.csc_matrix:
+def _bm25_weights(
+    term_ids: np.ndarray, lengths: np.ndarray, n_terms: int, k1: float, b: float
+) -> sp.csc_matrix:
     """Turn flat token ids into the (docs x terms) matrix of BM25 weights."""
     n_docs = lengths.size
     rows = np.repeat(np.arange(n_docs, dtype=np.int32), lengths)

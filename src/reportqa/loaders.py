@@ -14,10 +14,13 @@ the HTTP front end can show it as is.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
+import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import charset_normalizer
@@ -459,17 +462,36 @@ _MIN_LINES_FOR_QUARTILE = 4
 
 def _read_pdf(data: bytes, name: str) -> str:
     """Text page by page, lines broken by the layout rejoined, pages separated by a blank line."""
-    reader = _open_pdf(data, name)
-    try:
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # pypdf raises many types on damaged content streams
-        raise _unreadable(name, "PDF") from exc
+    with _quiet_pypdf():
+        pages = _pdf_pages(data, name)
     if not any(page.strip() for page in pages):
         raise EmptyDocumentError(
             f"{name} has no text layer (probably scanned images); OCR is not supported, "
             "so convert it to text first"
         )
     return "\n\n".join(text for text in map(reflow_pdf_page, pages) if text)
+
+
+@contextlib.contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """Silence pypdf's log lines and warnings about repairs: the user gets one clear message instead."""
+    logger = logging.getLogger("pypdf")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _pdf_pages(data: bytes, name: str) -> list[str]:
+    reader = _open_pdf(data, name)
+    try:
+        return [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many types on damaged content streams
+        raise _unreadable(name, "PDF") from exc
 
 
 def _open_pdf(data: bytes, name: str) -> pypdf.PdfReader:

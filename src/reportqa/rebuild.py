@@ -1,0 +1,95 @@
+"""Background rebuilds started through the API, one at a time.
+
+The build publishes a new version atomically, so searches keep being served
+from the old index while it runs; the server's poller swaps in the new one
+when it lands. A failed build publishes nothing and reports why.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from reportqa.build import BuildResult, build_index
+from reportqa.embedding import Embedder
+from reportqa.errors import ReportQAError
+
+State = Literal["running", "succeeded", "failed"]
+
+
+class RebuildStatus(BaseModel):
+    """What `GET /api/index/rebuild/{id}` reports."""
+
+    job_id: str
+    state: State
+    started_at: float
+    finished_at: float | None = None
+    embedded: int = 0
+    to_embed: int = 0
+    version: str | None = None
+    chunk_count: int | None = None
+    up_to_date: bool = False
+    error: str | None = None
+    warnings: list[str] = []
+
+
+class RebuildBusyError(ReportQAError):
+    """A rebuild is already running."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"a rebuild is already running (job {job_id}); wait for it to finish")
+        self.job_id = job_id
+
+
+@dataclass
+class RebuildJobs:
+    """Runs at most one rebuild at a time and remembers the outcome of each."""
+
+    corpus_dir: Path
+    index_root: Path
+    embedder: Callable[[], Embedder]
+    on_published: Callable[[], None] = lambda: None
+    _jobs: dict[str, RebuildStatus] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: str | None = None
+
+    def start(self, *, force: bool = False) -> RebuildStatus:
+        with self._lock:
+            if self._running is not None:
+                raise RebuildBusyError(self._running)
+            job = RebuildStatus(job_id=uuid.uuid4().hex[:12], state="running", started_at=time.time())
+            self._jobs[job.job_id] = job
+            self._running = job.job_id
+        threading.Thread(target=self._run, args=(job, force), name=f"rebuild-{job.job_id}", daemon=True).start()
+        return job.model_copy()
+
+    def get(self, job_id: str) -> RebuildStatus | None:
+        job = self._jobs.get(job_id)
+        return None if job is None else job.model_copy()
+
+    def _run(self, job: RebuildStatus, force: bool) -> None:
+        def progress(done: int, total: int) -> None:
+            job.embedded, job.to_embed = done, total
+
+        try:
+            result: BuildResult = build_index(self.corpus_dir, self.index_root, self.embedder(), force=force,
+                                              progress=progress)
+            job.version, job.chunk_count = result.version, result.chunk_count
+            job.up_to_date, job.warnings = result.up_to_date, result.warnings
+            job.state = "succeeded"
+            self.on_published()
+        except ReportQAError as exc:
+            job.state, job.error = "failed", str(exc)
+        except Exception as exc:  # a bug in the build must not take the server down or leak internals
+            job.state, job.error = "failed", f"the build failed unexpectedly ({type(exc).__name__})"
+        finally:
+            job.finished_at = time.time()
+            with self._lock:
+                self._running = None

@@ -1,0 +1,791 @@
+/* 科技报告问答 — front end. Plain JS, no build step.
+ *
+ * Safety rule: every piece of data (queries, report text, server messages) is
+ * inserted with textContent / createTextNode. Nothing is ever assigned to innerHTML.
+ */
+"use strict";
+
+(() => {
+  const PASSAGE_PREVIEW_CHARS = 280;
+  const ANSWER_PREVIEW_CHARS = 420;
+  const CONFIDENCE = {
+    high: { label: "可信度高", note: "答案句与问题高度吻合" },
+    medium: { label: "可信度中", note: "建议对照原文确认" },
+    low: { label: "可信度低", note: "请务必核对原文" },
+  };
+  // Question words that would only add noise when highlighting the query's terms.
+  const STOP_PHRASES = /是多少|有多少|多少|是什么|什么|哪些|哪个|怎么样|怎样|如何|是否|请问|情况|[的了吗呢是有和与及在年]/g;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    form: $("search-form"),
+    input: $("q"),
+    button: $("search-btn"),
+    docFilter: $("filter-doc"),
+    yearFilter: $("filter-year"),
+    main: $("main"),
+    status: $("status"),
+    error: $("error"),
+    errorTitle: $("error-title"),
+    errorDetail: $("error-detail"),
+    errorRetry: $("error-retry"),
+    answer: $("answer"),
+    noAnswer: $("no-answer"),
+    noAnswerText: $("no-answer-text"),
+    resultsSection: $("results-section"),
+    resultsHeading: $("results-heading"),
+    results: $("results"),
+    intro: $("intro"),
+    docList: $("doc-list"),
+    health: $("health"),
+    dialog: $("context"),
+    ctxMeta: $("context-meta"),
+    ctxTitle: $("context-title"),
+    ctxClose: $("context-close"),
+    ctxPrev: $("ctx-prev"),
+    ctxNext: $("ctx-next"),
+    ctxLabel: $("ctx-section-label"),
+    ctxBody: $("context-body"),
+  };
+
+  let searchController = null;
+  let searchSeq = 0;
+  let documentsById = new Map();
+  const documentCache = new Map();
+  const ctxState = { sections: [], current: -1, trigger: null, seq: 0 };
+
+  /* ---------- small DOM helpers ---------- */
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clear(node) {
+    node.replaceChildren();
+  }
+
+  /* ---------- text with **bold** markers and highlighted ranges ---------- */
+
+  // Splits raw text into segments (raw offsets) outside the `**` markers, with their boldness.
+  function boldSegments(text) {
+    const segments = [];
+    const markers = [];
+    for (let i = text.indexOf("**"); i !== -1; i = text.indexOf("**", i + 2)) markers.push(i);
+    if (markers.length % 2 === 1) markers.pop(); // an unpaired marker stays literal text
+    let pos = 0;
+    let bold = false;
+    for (const m of markers) {
+      if (m > pos) segments.push({ start: pos, end: m, bold });
+      bold = !bold;
+      pos = m + 2;
+    }
+    if (pos < text.length) segments.push({ start: pos, end: text.length, bold });
+    return segments;
+  }
+
+  function mergeRanges(ranges) {
+    const sorted = ranges.filter((r) => r[1] > r[0]).sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const r of sorted) {
+      const last = out[out.length - 1];
+      if (last && r[0] <= last[1] && (last[2] || "") === (r[2] || "")) last[1] = Math.max(last[1], r[1]);
+      else out.push([r[0], r[1], r[2] || ""]);
+    }
+    return out;
+  }
+
+  /**
+   * Appends `text` (raw, may contain **bold** markers) to `parent`, wrapping the raw
+   * ranges in `marks` ([start, end, className]) in <mark>. Only [from, to) is shown.
+   */
+  function renderRich(parent, text, marks = [], from = 0, to = text.length) {
+    const ranges = mergeRanges(marks);
+    if (from > 0) parent.append("…");
+    let openMark = null;
+    let openIndex = -1;
+    for (const seg of boldSegments(text)) {
+      const s0 = Math.max(seg.start, from);
+      const s1 = Math.min(seg.end, to);
+      if (s0 >= s1) continue;
+      const cuts = new Set([s0, s1]);
+      for (const [a, b] of ranges) {
+        if (a > s0 && a < s1) cuts.add(a);
+        if (b > s0 && b < s1) cuts.add(b);
+      }
+      const points = [...cuts].sort((a, b) => a - b);
+      for (let k = 0; k < points.length - 1; k++) {
+        const a = points[k];
+        const b = points[k + 1];
+        let node = document.createTextNode(text.slice(a, b));
+        if (seg.bold) {
+          const strong = el("strong");
+          strong.append(node);
+          node = strong;
+        }
+        const index = ranges.findIndex(([ma, mb]) => a >= ma && b <= mb);
+        if (index === -1) {
+          openMark = null;
+          parent.append(node);
+          continue;
+        }
+        if (!openMark || openIndex !== index) {
+          openMark = el("mark", ranges[index][2]);
+          openIndex = index;
+          parent.append(openMark);
+        }
+        openMark.append(node);
+      }
+    }
+    if (to < text.length) parent.append("…");
+  }
+
+  function stripMarkers(text) {
+    return text.replace(/\*\*/g, "");
+  }
+
+  // A window of about `max` characters of `text` that contains the first range.
+  function previewWindow(text, ranges, max) {
+    if (text.length <= max) return [0, text.length];
+    const focus = ranges[0] || [0, 0];
+    const span = focus[1] - focus[0];
+    if (span + 40 >= max) return [Math.max(0, focus[0] - 20), Math.min(text.length, focus[1] + 20)];
+    const from = Math.max(0, Math.min(focus[0] - Math.floor((max - span) / 3), text.length - max));
+    return [from, Math.min(text.length, from + max)];
+  }
+
+  /**
+   * Finds `needle` inside `raw` and returns its raw [start, end), tolerating `**` markers
+   * and whitespace differences between the two. Returns null when absent.
+   */
+  function locate(raw, needle) {
+    if (!needle) return null;
+    const direct = raw.indexOf(needle);
+    if (direct !== -1) return [direct, direct + needle.length];
+    const skip = (ch) => ch === "*" || /\s/.test(ch);
+    let flat = "";
+    const map = [];
+    for (let i = 0; i < raw.length; i++) {
+      if (skip(raw[i])) continue;
+      flat += raw[i];
+      map.push(i);
+    }
+    const flatNeedle = [...needle].filter((ch) => !skip(ch)).join("");
+    if (!flatNeedle) return null;
+    const at = flat.indexOf(flatNeedle);
+    if (at === -1) return null;
+    return [map[at], map[at + flatNeedle.length - 1] + 1];
+  }
+
+  /* ---------- query term highlighting (passages without an answer span) ---------- */
+
+  function queryTerms(query) {
+    const latin = [];
+    const cjkRuns = [];
+    for (const m of query.matchAll(/[A-Za-z0-9][A-Za-z0-9.%&+\-]*|[\u3400-\u9fff\uf900-\ufaff]+/g)) {
+      const token = m[0];
+      if (/^[\u3400-\u9fff\uf900-\ufaff]/.test(token)) {
+        for (const part of token.split(STOP_PHRASES)) if (part.length >= 2) cjkRuns.push(part);
+      } else if (token.length >= 2 || /\d/.test(token)) {
+        latin.push(token);
+      }
+    }
+    return { latin, cjkRuns };
+  }
+
+  // Greedy longest-match of the query's Chinese runs against the passage, plus Latin tokens.
+  function termRanges(text, terms) {
+    const found = new Set(terms.latin);
+    for (const run of terms.cjkRuns) {
+      let i = 0;
+      while (i < run.length - 1) {
+        let matched = 0;
+        for (let len = Math.min(run.length - i, 12); len >= 2; len--) {
+          const piece = run.slice(i, i + len);
+          if (text.includes(piece)) {
+            found.add(piece);
+            matched = len;
+            break;
+          }
+        }
+        i += matched || 1;
+      }
+    }
+    const lower = text.toLowerCase();
+    const ranges = [];
+    for (const term of found) {
+      const t = term.toLowerCase();
+      for (let at = lower.indexOf(t); at !== -1; at = lower.indexOf(t, at + t.length)) {
+        ranges.push([at, at + t.length, "term"]);
+      }
+    }
+    return mergeRanges(ranges);
+  }
+
+  /* ---------- API ---------- */
+
+  class ApiError extends Error {
+    constructor(kind, message, status) {
+      super(message);
+      this.kind = kind; // "network" | "client" | "server" | "loading"
+      this.status = status;
+    }
+  }
+
+  function detailMessage(body) {
+    const detail = body && body.detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      const msgs = detail.map((d) => (d && typeof d.msg === "string" ? d.msg : "")).filter(Boolean);
+      if (msgs.length) return msgs.join("；");
+    }
+    return "";
+  }
+
+  async function api(path, signal) {
+    let response;
+    try {
+      response = await fetch(path, { signal, headers: { Accept: "application/json" } });
+    } catch (err) {
+      if (err && err.name === "AbortError") throw err;
+      throw new ApiError("network", "请确认服务已启动（reportqa serve），然后重试。");
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (response.ok) return body;
+    const detail = detailMessage(body);
+    if (response.status === 503) throw new ApiError("loading", detail || "索引正在加载，请稍候再试。", 503);
+    if (response.status >= 400 && response.status < 500) {
+      throw new ApiError("client", detail || `请求无效（HTTP ${response.status}）。`, response.status);
+    }
+    throw new ApiError("server", detail || `服务器内部错误（HTTP ${response.status}）。`, response.status);
+  }
+
+  function getDocument(id) {
+    if (!documentCache.has(id)) {
+      const promise = api(`/api/documents/${encodeURIComponent(id)}`);
+      promise.catch(() => documentCache.delete(id));
+      documentCache.set(id, promise);
+    }
+    return documentCache.get(id);
+  }
+
+  /* ---------- URL state ---------- */
+
+  function readUrlState() {
+    const params = new URLSearchParams(window.location.search);
+    return { q: params.get("q") || "", doc: params.get("doc") || "", year: params.get("year") || "" };
+  }
+
+  function stateUrl(state) {
+    const params = new URLSearchParams();
+    if (state.q) params.set("q", state.q);
+    if (state.year) params.set("year", state.year);
+    if (state.doc) params.set("doc", state.doc);
+    const search = params.toString();
+    return `${window.location.pathname}${search ? `?${search}` : ""}`;
+  }
+
+  function currentFormState() {
+    return { q: ui.input.value.trim(), doc: ui.docFilter.value, year: ui.yearFilter.value };
+  }
+
+  function ensureOption(select, value, label) {
+    if (!value || [...select.options].some((o) => o.value === value)) return;
+    select.append(new Option(label || value, value));
+  }
+
+  function applyStateToForm(state) {
+    ui.input.value = state.q;
+    ensureOption(ui.docFilter, state.doc);
+    ensureOption(ui.yearFilter, state.year, `${state.year}年`);
+    ui.docFilter.value = state.doc;
+    ui.yearFilter.value = state.year;
+  }
+
+  function pushState(state) {
+    const url = stateUrl(state);
+    if (url !== `${window.location.pathname}${window.location.search}`) {
+      window.history.pushState(state, "", url);
+    }
+  }
+
+  /* ---------- page states ---------- */
+
+  function setBusy(busy) {
+    ui.main.setAttribute("aria-busy", String(busy));
+    ui.button.classList.toggle("is-loading", busy);
+    document.body.classList.toggle("is-searching", busy);
+  }
+
+  function hideResults() {
+    ui.error.hidden = true;
+    ui.answer.hidden = true;
+    ui.noAnswer.hidden = true;
+    ui.resultsSection.hidden = true;
+  }
+
+  function showIntro() {
+    hideResults();
+    ui.intro.hidden = false;
+    ui.status.textContent = "";
+    document.title = "科技报告问答";
+  }
+
+  let lastFailedAction = null;
+
+  function showError(err, retry) {
+    hideResults();
+    ui.intro.hidden = true;
+    lastFailedAction = retry;
+    if (err.kind === "network") ui.errorTitle.textContent = "无法连接服务器";
+    else if (err.kind === "loading") ui.errorTitle.textContent = "索引正在加载";
+    else if (err.kind === "client") ui.errorTitle.textContent = "无法完成这次检索";
+    else ui.errorTitle.textContent = "服务器出错";
+    ui.errorDetail.textContent = err.message;
+    ui.error.dataset.kind = err.kind;
+    ui.errorRetry.hidden = err.kind === "client";
+    ui.error.hidden = false;
+    ui.status.textContent = "";
+  }
+
+  /* ---------- search ---------- */
+
+  async function runSearch(state) {
+    if (searchController) searchController.abort();
+    if (!state.q) {
+      showIntro();
+      return;
+    }
+    const controller = new AbortController();
+    searchController = controller;
+    const seq = ++searchSeq;
+    const params = new URLSearchParams({ q: state.q, k: "10" });
+    if (state.doc) params.set("doc", state.doc);
+    if (state.year) params.set("year", state.year);
+    setBusy(true);
+    ui.status.textContent = "正在检索…";
+    document.title = `${state.q} · 科技报告问答`;
+    try {
+      const data = await api(`/api/search?${params}`, controller.signal);
+      if (seq !== searchSeq) return;
+      renderSearch(data, state);
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (seq !== searchSeq) return;
+      showError(err instanceof ApiError ? err : new ApiError("server", String(err)), () => runSearch(state));
+    } finally {
+      if (seq === searchSeq) setBusy(false);
+    }
+  }
+
+  function renderSearch(data, state) {
+    hideResults();
+    ui.intro.hidden = true;
+    const results = Array.isArray(data.results) ? data.results : [];
+    const answer = data.no_answer ? null : data.answer;
+    renderStatus(data, state, results.length);
+    if (answer) renderAnswer(answer, results);
+    else renderNoAnswer(data.query || state.q, results.length);
+    renderResults(results, data.query || state.q, Boolean(answer));
+  }
+
+  function renderStatus(data, state, count) {
+    clear(ui.status);
+    ui.status.append("“");
+    const echo = el("span", "query-echo", data.query || state.q);
+    echo.id = "query-echo";
+    ui.status.append(echo, `” · ${count} 个相关段落`);
+    const filters = [];
+    if (state.doc) filters.push(documentsById.get(state.doc)?.title || state.doc);
+    if (state.year) filters.push(`${state.year}年`);
+    if (filters.length) ui.status.append(` · 限定：${filters.join("，")}`);
+    const total = totalMs(data.timings_ms);
+    if (total !== null) ui.status.append(` · 用时 ${total} 毫秒`);
+  }
+
+  function totalMs(timings) {
+    if (!timings || typeof timings !== "object") return null;
+    const values = Object.entries(timings).filter(([, v]) => typeof v === "number");
+    if (!values.length) return null;
+    const total = values.find(([k]) => k === "total");
+    const ms = total ? total[1] : values.reduce((sum, [, v]) => sum + v, 0);
+    return Math.round(ms);
+  }
+
+  function citationText(title, year, path) {
+    const parts = [title];
+    if (year) parts.push(String(year));
+    const cite = parts.join(" · ");
+    return path && path.length ? `${cite} · ${path.join(" › ")}` : cite;
+  }
+
+  function citationButton(item, onOpen) {
+    const button = el("button", "citation");
+    button.type = "button";
+    button.append(el("span", "citation-title", item.title || item.doc_id));
+    if (item.year) button.append(el("span", "citation-year", String(item.year)));
+    const path = item.section_path || [];
+    if (path.length) button.append(el("span", "citation-path", path.join(" › ")));
+    button.append(el("span", "citation-open", "查看原文"));
+    button.setAttribute("aria-label", `查看原文：${citationText(item.title, item.year, path)}`);
+    button.addEventListener("click", () => onOpen(button));
+    return button;
+  }
+
+  function confidenceBadge(level) {
+    const info = CONFIDENCE[level] || CONFIDENCE.low;
+    const badge = el("span", `confidence confidence-${CONFIDENCE[level] ? level : "low"}`);
+    badge.append(el("span", "confidence-dot"), el("span", "confidence-label", info.label));
+    badge.title = info.note;
+    return badge;
+  }
+
+  function renderAnswer(answer, results) {
+    clear(ui.answer);
+    const chunk = results.find((r) => r.chunk_id === answer.chunk_id);
+    const head = el("div", "answer-head");
+    const heading = el("h2", "answer-heading", "答案");
+    heading.id = "answer-heading";
+    head.append(heading, confidenceBadge(answer.confidence));
+    const passage = el("blockquote", "answer-passage");
+    if (chunk && typeof answer.start === "number") {
+      const marks = [[answer.start, answer.end, "answer-mark"]];
+      const [from, to] = previewWindow(chunk.text, marks, ANSWER_PREVIEW_CHARS);
+      renderRich(passage, chunk.text, marks, from, to);
+    } else {
+      const mark = el("mark", "answer-mark");
+      renderRich(mark, answer.text || "");
+      passage.append(mark);
+    }
+    const note = el("p", "confidence-note", (CONFIDENCE[answer.confidence] || CONFIDENCE.low).note);
+    const cite = el("div", "answer-cite");
+    cite.append(el("span", "cite-label", "出处"));
+    cite.append(
+      citationButton(answer, (button) =>
+        openContext({
+          docId: answer.doc_id,
+          start: chunk ? chunk.start : answer.source_start,
+          end: chunk ? chunk.end : answer.source_end,
+          sentence: answer.text,
+          trigger: button,
+        }),
+      ),
+    );
+    ui.answer.append(head, passage, cite, note);
+    ui.answer.hidden = false;
+  }
+
+  function renderNoAnswer(query, count) {
+    clear(ui.noAnswerText);
+    ui.noAnswerText.append("报告中没有与“", el("span", "query-echo-inline", query), "”直接对应的原句。");
+    ui.noAnswerText.append(count ? "下面列出最接近的段落，仅供参考。" : "换个说法或放宽筛选条件再试试。");
+    ui.noAnswer.hidden = false;
+  }
+
+  function renderResults(results, query, answered) {
+    clear(ui.results);
+    ui.resultsHeading.textContent = answered ? "检索到的段落" : "相关段落";
+    if (!results.length) return;
+    const terms = queryTerms(query);
+    results.forEach((result, index) => ui.results.append(passageItem(result, index, terms)));
+    ui.resultsSection.hidden = false;
+  }
+
+  function passageItem(result, index, terms) {
+    const item = el("li", "passage");
+    item.dataset.chunkId = result.chunk_id;
+    const head = el("div", "passage-head");
+    head.append(el("span", "passage-rank", String(index + 1)));
+    const crumbs = el("p", "breadcrumb");
+    const path = result.section_path && result.section_path.length ? result.section_path : [result.title];
+    path.forEach((part, i) => {
+      if (i) crumbs.append(el("span", "crumb-sep", "›"));
+      crumbs.append(el("span", "crumb", part));
+    });
+    head.append(crumbs);
+    const text = el("p", "passage-text");
+    const hasSpan = Array.isArray(result.answer_span) && result.answer_span.length === 2;
+    const marks = hasSpan ? [[result.answer_span[0], result.answer_span[1], "answer-mark"]] : termRanges(result.text, terms);
+    const [from, to] = previewWindow(result.text, marks, PASSAGE_PREVIEW_CHARS);
+    renderRich(text, result.text, marks, from, to);
+    item.append(head, text);
+    if (from > 0 || to < result.text.length) item.append(expandButton(text, result.text, marks));
+    const foot = el("div", "passage-foot");
+    foot.append(
+      citationButton(result, (button) =>
+        openContext({
+          docId: result.doc_id,
+          start: result.start,
+          end: result.end,
+          sentence: hasSpan ? result.text.slice(result.answer_span[0], result.answer_span[1]) : null,
+          trigger: button,
+        }),
+      ),
+    );
+    item.append(foot);
+    return item;
+  }
+
+  function expandButton(target, text, marks) {
+    const button = el("button", "link-btn", "展开全文");
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", () => {
+      clear(target);
+      renderRich(target, text, marks);
+      button.remove();
+    });
+    return button;
+  }
+
+  /* ---------- context view ---------- */
+
+  async function openContext({ docId, start, end, sentence, trigger }) {
+    const seq = ++ctxState.seq;
+    ctxState.trigger = trigger || null;
+    ctxState.sections = [];
+    ctxState.current = -1;
+    ui.ctxMeta.textContent = "";
+    ui.ctxTitle.textContent = documentsById.get(docId)?.title || "原文";
+    ui.ctxLabel.textContent = "";
+    ui.ctxPrev.disabled = true;
+    ui.ctxNext.disabled = true;
+    clear(ui.ctxBody);
+    ui.ctxBody.append(el("p", "ctx-loading", "正在载入原文…"));
+    ui.ctxBody.setAttribute("aria-busy", "true");
+    if (!ui.dialog.open) ui.dialog.showModal();
+    try {
+      const doc = await getDocument(docId);
+      if (seq !== ctxState.seq) return;
+      renderDocument(doc, start, end, sentence);
+    } catch (err) {
+      if (seq !== ctxState.seq) return;
+      clear(ui.ctxBody);
+      const box = el("div", "error-card");
+      box.append(el("h3", "error-title", err.kind === "network" ? "无法连接服务器" : "无法载入原文"));
+      box.append(el("p", "error-detail", err.message || String(err)));
+      ui.ctxBody.append(box);
+    } finally {
+      if (seq === ctxState.seq) ui.ctxBody.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function renderDocument(doc, start, end, sentence) {
+    ui.ctxTitle.textContent = doc.title;
+    ui.ctxMeta.textContent = [doc.publisher, doc.year ? `${doc.year}年` : "", doc.kind].filter(Boolean).join(" · ");
+    clear(ui.ctxBody);
+    const sections = Array.isArray(doc.sections) ? doc.sections : [];
+    const overlaps = (p) => p.start < end && p.end > start;
+    let current = -1;
+    let firstHit = null;
+    let sentenceMarked = false;
+    const nodes = sections.map((section, index) => {
+      const node = el("section", `doc-section level-${Math.min(Math.max(section.level || 1, 1), 4)}`);
+      node.id = `ctx-sec-${index}`;
+      const heading = el(section.level <= 1 ? "h3" : "h4", "doc-section-title", section.title);
+      node.append(heading);
+      for (const paragraph of section.paragraphs || []) {
+        const p = el("p", "doc-paragraph");
+        const hit = overlaps(paragraph);
+        let marks = [];
+        if (hit) {
+          p.classList.add("is-passage");
+          if (current === -1) current = index;
+          if (!firstHit) firstHit = p;
+          const found = !sentenceMarked && sentence ? locate(paragraph.text, sentence) : null;
+          if (found) {
+            marks = [[found[0], found[1], "answer-mark"]];
+            sentenceMarked = true;
+            firstHit = p;
+          }
+        }
+        renderRich(p, paragraph.text, marks);
+        node.append(p);
+      }
+      return node;
+    });
+    if (current === -1) current = bestSectionFor(sections, start);
+    if (current !== -1) nodes[current].classList.add("is-current");
+    ui.ctxBody.append(...nodes);
+    if (!sections.length) ui.ctxBody.append(el("p", "ctx-loading", "这份报告没有可显示的正文。"));
+    ctxState.sections = sections;
+    setCurrentSection(current, false);
+    const target = firstHit || nodes[current];
+    if (target) requestAnimationFrame(() => target.scrollIntoView({ block: "center" }));
+  }
+
+  // The last section that starts at or before `start` (for passages in heading-only sections).
+  function bestSectionFor(sections, start) {
+    let best = sections.length ? 0 : -1;
+    sections.forEach((section, index) => {
+      const first = (section.paragraphs || [])[0];
+      if (first && first.start <= start) best = index;
+    });
+    return best;
+  }
+
+  function setCurrentSection(index, scroll) {
+    const sections = ctxState.sections;
+    if (index < 0 || index >= sections.length) {
+      ui.ctxLabel.textContent = "";
+      return;
+    }
+    ctxState.current = index;
+    const path = sections[index].path && sections[index].path.length ? sections[index].path : [sections[index].title];
+    ui.ctxLabel.textContent = path.join(" › ");
+    ui.ctxPrev.disabled = index === 0;
+    ui.ctxNext.disabled = index === sections.length - 1;
+    if (scroll) {
+      const node = document.getElementById(`ctx-sec-${index}`);
+      if (node) node.scrollIntoView({ block: "start" });
+    }
+  }
+
+  function closeContext() {
+    if (ui.dialog.open) ui.dialog.close();
+  }
+
+  /* ---------- documents, filters, health ---------- */
+
+  function fillFilters(documents) {
+    documentsById = new Map(documents.map((d) => [d.id, d]));
+    const keepDoc = ui.docFilter.value;
+    const keepYear = ui.yearFilter.value;
+    ui.docFilter.replaceChildren(new Option("全部报告", ""));
+    for (const d of documents) ui.docFilter.append(new Option(d.year ? `${d.title}（${d.year}）` : d.title, d.id));
+    const years = [...new Set(documents.map((d) => d.year).filter(Boolean))].sort((a, b) => b - a);
+    ui.yearFilter.replaceChildren(new Option("全部年份", ""));
+    for (const y of years) ui.yearFilter.append(new Option(`${y}年`, String(y)));
+    ensureOption(ui.docFilter, keepDoc);
+    ensureOption(ui.yearFilter, keepYear, `${keepYear}年`);
+    ui.docFilter.value = keepDoc;
+    ui.yearFilter.value = keepYear;
+  }
+
+  function fillDocList(documents) {
+    clear(ui.docList);
+    for (const d of documents) {
+      const li = el("li", "doc-card");
+      const button = el("button", "doc-card-btn");
+      button.type = "button";
+      button.append(el("span", "doc-card-title", d.title));
+      const meta = [d.year ? `${d.year}年` : "", d.publisher, d.kind, d.section_count ? `${d.section_count} 节` : ""];
+      button.append(el("span", "doc-card-meta", meta.filter(Boolean).join(" · ")));
+      button.setAttribute("aria-label", `阅读全文：${d.title}`);
+      button.addEventListener("click", () => openContext({ docId: d.id, start: -1, end: -1, sentence: null, trigger: button }));
+      li.append(button);
+      ui.docList.append(li);
+    }
+  }
+
+  async function loadDocuments() {
+    try {
+      const documents = await api("/api/documents");
+      if (Array.isArray(documents)) {
+        fillFilters(documents);
+        fillDocList(documents);
+      }
+    } catch (err) {
+      if (!readUrlState().q) showError(err, () => init());
+    }
+  }
+
+  async function loadHealth() {
+    try {
+      const health = await api("/api/health");
+      const parts = ["服务正常"];
+      if (health && health.chunk_count) parts.push(`${health.chunk_count} 个段落`);
+      if (health && health.index_version) parts.push(`索引 ${health.index_version}`);
+      ui.health.textContent = parts.join(" · ");
+      ui.health.dataset.state = "ok";
+    } catch (err) {
+      ui.health.textContent = err.kind === "loading" ? "索引正在加载…" : "无法连接服务器";
+      ui.health.dataset.state = "down";
+    }
+  }
+
+  /* ---------- events ---------- */
+
+  function submitFromForm() {
+    const state = currentFormState();
+    if (!state.q) {
+      ui.input.focus();
+      ui.status.textContent = "请输入问题或关键词。";
+      return;
+    }
+    pushState(state);
+    runSearch(state);
+  }
+
+  function onFilterChange() {
+    const state = currentFormState();
+    pushState(state);
+    if (state.q) runSearch(state);
+  }
+
+  function isTypingTarget(target) {
+    if (!(target instanceof HTMLElement)) return false;
+    return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  }
+
+  function bindEvents() {
+    ui.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitFromForm();
+    });
+    ui.docFilter.addEventListener("change", onFilterChange);
+    ui.yearFilter.addEventListener("change", onFilterChange);
+    for (const button of document.querySelectorAll(".example")) {
+      button.addEventListener("click", () => {
+        ui.input.value = button.dataset.q || button.textContent || "";
+        submitFromForm();
+      });
+    }
+    ui.errorRetry.addEventListener("click", () => {
+      if (lastFailedAction) lastFailedAction();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (isTypingTarget(event.target) || ui.dialog.open) return;
+      event.preventDefault();
+      ui.input.focus();
+      ui.input.select();
+    });
+    window.addEventListener("popstate", () => {
+      const state = readUrlState();
+      closeContext();
+      applyStateToForm(state);
+      runSearch(state);
+    });
+    ui.ctxClose.addEventListener("click", closeContext);
+    ui.dialog.addEventListener("click", (event) => {
+      if (event.target === ui.dialog) closeContext(); // a click on the backdrop
+    });
+    ui.dialog.addEventListener("close", () => {
+      const trigger = ctxState.trigger;
+      ctxState.trigger = null;
+      if (trigger && trigger.isConnected) trigger.focus();
+    });
+    ui.ctxPrev.addEventListener("click", () => setCurrentSection(ctxState.current - 1, true));
+    ui.ctxNext.addEventListener("click", () => setCurrentSection(ctxState.current + 1, true));
+  }
+
+  async function init() {
+    const state = readUrlState();
+    applyStateToForm(state);
+    window.history.replaceState(state, "", stateUrl(state));
+    loadHealth();
+    if (state.q) runSearch(state);
+    await loadDocuments();
+  }
+
+  bindEvents();
+  init();
+})();
