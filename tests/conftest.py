@@ -26,3 +26,29 @@ def reports():
     from reportqa.corpus import iter_corpus
 
     return {r.meta.id: r for r in iter_corpus(CORPUS)}
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real converted e5-small model (converted on first use if missing)."""
+    from reportqa.embedding import load_embedder
+
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, embedder) -> Path:
+    """The bundled corpus built once per test session with the real model; treat it as read-only."""
+    from reportqa.build import build_index
+
+    root = tmp_path_factory.mktemp("index") / "index"
+    build_index(CORPUS, root, embedder)
+    return root
+
+
+@pytest.fixture(scope="session")
+def qa_service(built_index, embedder):
+    """A question-answering service over the session's built index."""
+    from reportqa.service import QAService
+
+    return QAService(built_index, embedder)

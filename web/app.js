@@ -13,6 +13,10 @@
     medium: { label: "可信度中", note: "建议对照原文确认" },
     low: { label: "可信度低", note: "请务必核对原文" },
   };
+  const KIND_LABELS = {
+    "annual report chapter": "年度报告章节",
+    "official reply": "建议答复",
+  };
   // Question words that would only add noise when highlighting the query's terms.
   const STOP_PHRASES = /是多少|有多少|多少|是什么|什么|哪些|哪个|怎么样|怎样|如何|是否|请问|情况|[的了吗呢是有和与及在年]/g;
 
@@ -325,6 +329,7 @@
   }
 
   function hideResults() {
+    document.body.classList.remove("has-results");
     ui.error.hidden = true;
     ui.answer.hidden = true;
     ui.noAnswer.hidden = true;
@@ -388,12 +393,13 @@
   function renderSearch(data, state) {
     hideResults();
     ui.intro.hidden = true;
+    document.body.classList.add("has-results");
     const results = Array.isArray(data.results) ? data.results : [];
     const answer = data.no_answer ? null : data.answer;
     renderStatus(data, state, results.length);
     if (answer) renderAnswer(answer, results);
     else renderNoAnswer(data.query || state.q, results.length);
-    renderResults(results, data.query || state.q, Boolean(answer));
+    renderResults(results, data.query || state.q, answer);
   }
 
   function renderStatus(data, state, count) {
@@ -426,13 +432,13 @@
     return path && path.length ? `${cite} · ${path.join(" › ")}` : cite;
   }
 
-  function citationButton(item, onOpen) {
+  function citationButton(item, onOpen, withPath = true) {
     const button = el("button", "citation");
     button.type = "button";
     button.append(el("span", "citation-title", item.title || item.doc_id));
     if (item.year) button.append(el("span", "citation-year", String(item.year)));
     const path = item.section_path || [];
-    if (path.length) button.append(el("span", "citation-path", path.join(" › ")));
+    if (withPath && path.length) button.append(el("span", "citation-path", path.join(" › ")));
     button.append(el("span", "citation-open", "查看原文"));
     button.setAttribute("aria-label", `查看原文：${citationText(item.title, item.year, path)}`);
     button.addEventListener("click", () => onOpen(button));
@@ -454,6 +460,9 @@
     const heading = el("h2", "answer-heading", "答案");
     heading.id = "answer-heading";
     head.append(heading, confidenceBadge(answer.confidence));
+    const sentence = el("p", "answer-sentence");
+    sentence.id = "answer-sentence";
+    renderRich(sentence, answer.text || "");
     const passage = el("blockquote", "answer-passage");
     if (chunk && typeof answer.start === "number") {
       const marks = [[answer.start, answer.end, "answer-mark"]];
@@ -478,7 +487,10 @@
         }),
       ),
     );
-    ui.answer.append(head, passage, cite, note);
+    const passageLabel = el("p", "passage-label", "所在段落");
+    const sameAsSentence = chunk && stripMarkers(chunk.text).trim() === stripMarkers(answer.text || "").trim();
+    if (sameAsSentence) ui.answer.append(head, passage, cite, note);
+    else ui.answer.append(head, sentence, passageLabel, passage, cite, note);
     ui.answer.hidden = false;
   }
 
@@ -489,12 +501,16 @@
     ui.noAnswer.hidden = false;
   }
 
-  function renderResults(results, query, answered) {
+  function renderResults(results, query, answer) {
     clear(ui.results);
-    ui.resultsHeading.textContent = answered ? "检索到的段落" : "相关段落";
+    ui.resultsHeading.textContent = answer ? "检索到的段落" : "相关段落";
     if (!results.length) return;
     const terms = queryTerms(query);
-    results.forEach((result, index) => ui.results.append(passageItem(result, index, terms)));
+    results.forEach((result, index) => {
+      const item = passageItem(result, index, terms);
+      if (answer && result.chunk_id === answer.chunk_id) markAsAnswerSource(item);
+      ui.results.append(item);
+    });
     ui.resultsSection.hidden = false;
   }
 
@@ -527,10 +543,16 @@
           sentence: hasSpan ? result.text.slice(result.answer_span[0], result.answer_span[1]) : null,
           trigger: button,
         }),
+        false,
       ),
     );
     item.append(foot);
     return item;
+  }
+
+  function markAsAnswerSource(item) {
+    item.classList.add("is-answer-source");
+    item.querySelector(".passage-head").append(el("span", "source-tag", "答案出处"));
   }
 
   function expandButton(target, text, marks) {
@@ -579,7 +601,9 @@
 
   function renderDocument(doc, start, end, sentence) {
     ui.ctxTitle.textContent = doc.title;
-    ui.ctxMeta.textContent = [doc.publisher, doc.year ? `${doc.year}年` : "", doc.kind].filter(Boolean).join(" · ");
+    ui.ctxMeta.textContent = [doc.publisher, doc.year ? `${doc.year}年` : "", kindLabel(doc.kind)]
+      .filter(Boolean)
+      .join(" · ");
     clear(ui.ctxBody);
     const sections = Array.isArray(doc.sections) ? doc.sections : [];
     const overlaps = (p) => p.start < end && p.end > start;
@@ -669,6 +693,10 @@
     ui.yearFilter.value = keepYear;
   }
 
+  function kindLabel(kind) {
+    return KIND_LABELS[kind] || kind || "";
+  }
+
   function fillDocList(documents) {
     clear(ui.docList);
     for (const d of documents) {
@@ -676,7 +704,7 @@
       const button = el("button", "doc-card-btn");
       button.type = "button";
       button.append(el("span", "doc-card-title", d.title));
-      const meta = [d.year ? `${d.year}年` : "", d.publisher, d.kind, d.section_count ? `${d.section_count} 节` : ""];
+      const meta = [d.year ? `${d.year}年` : "", d.publisher, kindLabel(d.kind), d.section_count ? `${d.section_count} 节` : ""];
       button.append(el("span", "doc-card-meta", meta.filter(Boolean).join(" · ")));
       button.setAttribute("aria-label", `阅读全文：${d.title}`);
       button.addEventListener("click", () => openContext({ docId: d.id, start: -1, end: -1, sentence: null, trigger: button }));

@@ -35,6 +35,8 @@ class AnswerWeights:
     missing_number: float = 0.15
     abstain_below: float = 0.78
     top_passages: int = 5
+    # How much the best sentence's score moves its passage in the final ranking.
+    rerank: float = 0.0
 
 
 @dataclass
@@ -122,7 +124,8 @@ class AnswerExtractor:
                     passage_best[cand.row] = score
                 if best is None or score > best.score:
                     best = SentenceChoice(cand, a, b, score, float(sim), coverage)
-        ranked = sorted(pool, key=lambda c: -passage_best.get(c.row, -1.0)) + cands[w.top_passages:]
+        ranked = sorted(pool, key=lambda c: -(c.score / top_score + w.rerank * passage_best.get(c.row, 0.0)))
+        ranked += cands[w.top_passages:]
         return self._verdict(ranked, best, query.numbers, query.years)
 
     def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None,

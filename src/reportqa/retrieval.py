@@ -25,9 +25,12 @@ class FusionWeights:
     """How much each leg counts; tuned on the dev set (see README)."""
 
     dense: float = 1.0
-    lexical: float = 1.0
-    rrf_k: float = 20.0
+    lexical: float = 0.6
+    rrf_k: float = 10.0
     year_boost: float = 0.5
+    # A passage's dense score adds its best sentence's similarity: a one-line
+    # fact buried in a long passage is still found.
+    sentence_weight: float = 0.5
 
 
 @dataclass
@@ -57,9 +60,9 @@ class Retrieval:
 def weights_for(query: QueryInfo) -> FusionWeights:
     """Adapt the fusion to the query: BM25 on English words against Chinese text is noise."""
     if query.english:
-        return FusionWeights(dense=1.0, lexical=0.15)
+        return FusionWeights(dense=1.0, lexical=0.1)
     if query.keyword:
-        return FusionWeights(dense=0.6, lexical=1.4)
+        return FusionWeights(dense=0.6, lexical=1.2)
     return FusionWeights()
 
 
@@ -78,10 +81,21 @@ def year_affinity(chunk: Chunk, doc_years: tuple[int, ...], years: tuple[int, ..
     return 0.0
 
 
-def _dense(index: SearchIndex, vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-    scores, ids = index.vectors.search(vector.reshape(1, -1).astype(np.float32), depth)
+EXHAUSTIVE_BELOW = 5000
+
+
+def _dense(index: SearchIndex, vector: np.ndarray, depth: int, sentence_weight: float
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk similarity plus the best sentence's, over the vector index's top candidates."""
+    n = len(index.chunks)
+    wide = n if n <= EXHAUSTIVE_BELOW else depth * 2
+    scores, ids = index.vectors.search(vector.reshape(1, -1).astype(np.float32), wide)
     keep = ids[0] >= 0
-    return ids[0][keep], scores[0][keep]
+    ids, scores = ids[0][keep], scores[0][keep].astype(np.float32)
+    if sentence_weight:
+        scores = scores + sentence_weight * index.sentences.best_similarity(ids, vector)
+    order = np.argsort(-scores, kind="stable")[:depth]
+    return ids[order], scores[order]
 
 
 def _allowed(index: SearchIndex, doc: str | None, year: int | None) -> np.ndarray | None:
@@ -126,7 +140,7 @@ class Retriever:
         depth = min(len(self.index.chunks), max(self.depth, k) * (4 if allowed is not None else 1))
 
         t = time.perf_counter()
-        dense_ids, dense_scores = _dense(self.index, query_vector, depth)
+        dense_ids, dense_scores = _dense(self.index, query_vector, depth, weights.sentence_weight)
         timings["dense_ms"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()

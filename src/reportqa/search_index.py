@@ -40,8 +40,20 @@ class SentenceTable:
         by_chunk: dict[int, list[int]] = {}
         for row, chunk_row in enumerate(arr[:, 0].tolist()):
             by_chunk.setdefault(chunk_row, []).append(row)
-        return cls(arr[:, 0], arr[:, 1], arr[:, 2], vectors,
+        return cls(arr[:, 0], arr[:, 1], arr[:, 2], np.ascontiguousarray(vectors, dtype=np.float32),
                    {k: np.asarray(v, dtype=np.int64) for k, v in by_chunk.items()})
+
+    def best_similarity(self, chunk_rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """For each chunk, the highest similarity of one of its sentences to the query (0 if none)."""
+        if len(self.chunk_rows) <= 20_000 or len(chunk_rows) * 20 > len(self.by_chunk):
+            sims = self.vectors @ query_vector
+            best = np.full(int(self.chunk_rows.max()) + 1 if len(self.chunk_rows) else 0, -1.0, np.float32)
+            np.maximum.at(best, self.chunk_rows, sims)
+            out = best[chunk_rows] if len(best) else np.zeros(len(chunk_rows), np.float32)
+        else:
+            out = np.array([float((self.vectors[self.by_chunk[r]] @ query_vector).max()) if r in self.by_chunk
+                            else -1.0 for r in chunk_rows.tolist()], dtype=np.float32)
+        return np.where(out < 0, 0.0, out).astype(np.float32)
 
 
 @dataclass

@@ -64,7 +64,7 @@ def test_chinese_question_shows_answer_with_citation(page: Page, live_server: st
     citation = answer.locator(".citation")
     expect(citation).to_contain_text("2024")
     expect(page.locator("#results li.passage").first).to_be_visible()
-    page.screenshot(path=str(shots_dir / "desktop-answer.png"), full_page=True)
+    page.screenshot(path=str(shots_dir / "desktop-answer.png"))
 
 
 def test_clicking_citation_shows_highlighted_passage_in_its_section(
@@ -170,7 +170,8 @@ def test_phone_width_has_no_horizontal_scroll(phone_page: Page, live_server: str
     ask(page, TECH_CONTRACT_Q)
     expect(page.locator("#answer")).to_be_visible()
     assert_no_horizontal_scroll(page)
-    page.screenshot(path=str(shots_dir / "phone-answer.png"), full_page=True)
+    page.screenshot(path=str(shots_dir / "phone-answer.png"))
+    page.screenshot(path=str(shots_dir / "phone-answer-full.png"), full_page=True)
 
     page.locator("#answer .citation").click()
     expect(page.locator("#context-body mark, #context-body .is-passage").first).to_be_visible()
