@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,12 @@ def qa_service(built_index, embedder):
     from reportqa.service import QAService
 
     return QAService(built_index, embedder)
+
+
+@pytest.fixture(scope="session")
+def live_server(built_index) -> Iterator[str]:
+    """Base URL of a real `reportqa serve` process over the session's built index."""
+    from tests.server_utils import start_server
+
+    with start_server(built_index) as server:
+        yield server.base_url
