@@ -20,7 +20,15 @@ from reportqa.models import Chunk
 from reportqa.retrieval import Candidate, Retrieval
 from reportqa.search_index import SearchIndex
 
-_FIGURE = re.compile(r"\d")
+# A figure is a number that is not a year: `17244家`, `4.4%`, `5200.73亿元`.
+_FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")
+_SENTENCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
+# Words that make a question a question; matching them says nothing about the answer.
+QUESTION_WORDS = frozenset(
+    "多少 什么 哪些 哪个 哪里 哪一年 哪年 几个 几家 几项 是否 如何 怎么 怎样 分别 是多少 有多少 叫什么 名字 "
+    "第几 排名 情况 主要 哪 几 吗 呢 what which how many much is are was were the of in on for to a an and "
+    "did does do there".split()
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class AnswerWeights:
     figure: float = 0.05
     retrieval: float = 4.0
     year: float = 0.05
+    year_conflict: float = 0.15
     missing_number: float = 0.15
     abstain_below: float = 0.78
     top_passages: int = 5
@@ -66,13 +75,22 @@ class AnswerResult:
     reason: str
 
 
-def _coverage(tokens: list[str], text: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the question's tokens present in a text."""
+def _coverage(tokens: list[str], text: str, idf: dict[str, float], context: str = "") -> float:
+    """IDF-weighted share of the question's tokens in a sentence; half credit for its section titles."""
     if not tokens:
         return 0.0
+    text, context = text.lower(), context.lower()
     total = sum(idf.get(t, 1.0) for t in tokens)
-    hit = sum(idf.get(t, 1.0) for t in tokens if t in text)
+    hit = sum(idf.get(t, 1.0) * (1.0 if t in text else 0.5 if t in context else 0.0) for t in tokens)
     return hit / total if total else 0.0
+
+
+def _year_conflict(text: str, years: tuple[int, ...]) -> bool:
+    """A sentence that dates itself to other years than the ones asked about."""
+    if not years:
+        return False
+    named = {int(y) for y in _SENTENCE_YEAR.findall(text)}
+    return bool(named) and not named & set(years)
 
 
 def _constraints_met(chunk: Chunk, numbers: tuple[str, ...]) -> bool:
@@ -98,8 +116,9 @@ class AnswerExtractor:
         cands = retrieval.candidates
         if not cands:
             return AnswerResult([], None, True, "none", "no passage matched")
-        tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(query.normalized)) if len(t) > 1
-                  or t.isdigit()]
+        tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(query.lexical_text or query.normalized))
+                  if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
+                  and not (t.isdigit() and int(t) in query.years)]
         idf = self._idf(tokens)
         top_score = cands[0].score or 1.0
         pool = cands[: w.top_passages]
@@ -111,14 +130,17 @@ class AnswerExtractor:
                 continue
             sims = self._sentence_vectors[rows] @ retrieval.query_vector.astype(np.float32)
             meets = _constraints_met(cand.chunk, query.numbers)
+            # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
+            context = " ".join(cand.chunk.section_path[-2:])
             for row, sim in zip(rows.tolist(), sims.tolist(), strict=True):
                 a, b = int(self.index.sentences.starts[row]), int(self.index.sentences.ends[row])
                 text = cand.chunk.text[a:b].replace("**", "")
-                coverage = _coverage(tokens, text, idf) if not query.english else 0.0
+                coverage = _coverage(tokens, text, idf, context)
                 score = (w.dense * sim + w.lexical * coverage
                          + w.retrieval * (cand.score / top_score) * 0.05
                          + (w.figure if query.asks_quantity and _FIGURE.search(text) else 0.0)
                          + w.year * cand.year_affinity
+                         - (w.year_conflict if _year_conflict(text, query.years) else 0.0)
                          - (0.0 if meets else w.missing_number))
                 if cand.row not in passage_best or score > passage_best[cand.row]:
                     passage_best[cand.row] = score

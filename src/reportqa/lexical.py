@@ -169,6 +169,15 @@ class BM25Index:
     def vocab_size(self) -> int:
         return len(self._vocab)
 
+    def document_frequency(self, token: str) -> int:
+        """In how many documents a token occurs (0 for a token the corpus never uses)."""
+        col = self._vocab.get(token)
+        return 0 if col is None else int(self._weights.indptr[col + 1] - self._weights.indptr[col])
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self._vocab)
+
     def idf(self, token: str) -> float:
         """BM25 idf of a token (the weight of an unseen token: the corpus never says it)."""
         col = self._vocab.get(token)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from reportqa.glossary import chinese_terms
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
 _SPACES = re.compile(r"\s+")
@@ -61,11 +64,15 @@ class QueryInfo:
     english: bool
     keyword: bool
     asks_quantity: bool
+    # What the lexical leg searches: the normalised query, plus Chinese terms for an English one.
+    lexical_text: str = ""
 
 
-def analyze(query: str) -> QueryInfo:
-    """Normalise a query and read off its years, numbers, language and type."""
+def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInfo:
+    """Normalise a query (and fix its typos with `correct`), then read off its years, numbers and type."""
     normalized = to_simplified(normalize_text(query))
+    if correct is not None:
+        normalized = correct(normalized)
     cjk = len(_CJK.findall(normalized))
     latin = sum(len(w) for w in _LATIN_WORD.findall(normalized))
     english = latin > 2 * cjk and latin >= 6
@@ -76,8 +83,12 @@ def analyze(query: str) -> QueryInfo:
     ))
     stripped = re.sub(r"[\s?？!！。,，]", "", normalized)
     keyword = not english and len(stripped) <= 8 and not _QUANTITY_WORDS.search(normalized)
+    lexical_text = normalized
+    if english:
+        lexical_text = " ".join([normalized, *chinese_terms(normalized)])
     return QueryInfo(
         original=query,
+        lexical_text=lexical_text,
         normalized=normalized,
         years=years,
         numbers=numbers,

@@ -60,7 +60,7 @@ class Retrieval:
 def weights_for(query: QueryInfo) -> FusionWeights:
     """Adapt the fusion to the query: BM25 on English words against Chinese text is noise."""
     if query.english:
-        return FusionWeights(dense=1.0, lexical=0.1)
+        return FusionWeights(dense=1.0, lexical=0.4)
     if query.keyword:
         return FusionWeights(dense=0.6, lexical=1.2)
     return FusionWeights()
@@ -144,7 +144,7 @@ class Retriever:
         timings["dense_ms"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        tokens = self.index.tokenizer.tokenize(query.normalized)
+        tokens = self.index.tokenizer.tokenize(query.lexical_text or query.normalized)
         lex_ids, lex_scores = self.index.lexical.search(tokens, depth)
         timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 

@@ -21,6 +21,7 @@ from reportqa.normalize import analyze, has_control_chars
 from reportqa.retrieval import FusionWeights, Retriever
 from reportqa.schemas import Answer, DocumentDetail, DocumentSummary, Passage, SearchResponse
 from reportqa.search_index import SearchIndex, load_search_index
+from reportqa.spelling import Speller
 
 MAX_QUERY_CHARS = 500
 LEG_ONLY = {"dense": FusionWeights(dense=1.0, lexical=0.0), "lexical": FusionWeights(dense=0.0, lexical=1.0)}
@@ -34,11 +35,12 @@ class Engine:
     index: SearchIndex
     retriever: Retriever
     extractor: AnswerExtractor
+    speller: Speller
 
     @classmethod
     def load(cls, root: Path, model_checksum: str) -> Engine:
         index = load_search_index(root, model_checksum=model_checksum)
-        return cls(index, Retriever(index), AnswerExtractor(index))
+        return cls(index, Retriever(index), AnswerExtractor(index), Speller(index.lexical.vocabulary))
 
 
 def validate_query(q: str | None) -> str:
@@ -115,7 +117,7 @@ class QAService:
             raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
         engine = self._engine  # one engine for the whole request, even if a reload lands meanwhile
         self.check_filters(doc, year)
-        query = analyze(q)
+        query = analyze(q, correct=engine.speller.correct)
         t = time.perf_counter()
         vector = self.embedder.embed_queries([query.normalized])[0]
         embed_ms = (time.perf_counter() - t) * 1000

@@ -43,6 +43,9 @@ PHONE = {"width": 375, "height": 812}
 
 _shots_dir: Path | None = None
 
+# The first search against a real server may load the embedding model; give the page time.
+EXPECT_TIMEOUT_MS = 30_000
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if CHROMIUM.exists():
@@ -175,6 +178,7 @@ def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -187,7 +191,7 @@ def browser() -> Iterator[Browser]:
 
 def _new_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
     context = browser.new_context(viewport=viewport, locale="zh-CN")  # type: ignore[arg-type]
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
     page = context.new_page()
     try:
         yield page

@@ -54,6 +54,15 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     assert widths[0] <= widths[1], f"page is {widths[0]} px wide in a {widths[1]} px window"
 
 
+def server_detail(response: Response) -> str:
+    """The human-readable part of a 4xx body: `detail` as a string, or the first `msg` of a list."""
+    body = json.loads(response.text())
+    detail = body.get("detail")
+    if isinstance(detail, list) and detail:
+        return str(detail[0].get("msg", ""))
+    return str(detail or "")
+
+
 def test_chinese_question_shows_answer_with_citation(page: Page, live_server: str, shots_dir: Path) -> None:
     open_home(page, live_server)
     ask(page, TECH_CONTRACT_Q)
@@ -215,10 +224,13 @@ def test_slash_key_focuses_the_search_box(page: Page, live_server: str) -> None:
     expect(page.locator("#q")).to_have_value("")
 
 
-def server_detail(response: Response) -> str:
-    """The human-readable part of a 4xx body: `detail` as a string, or the first `msg` of a list."""
-    body = json.loads(response.text())
-    detail = body.get("detail")
-    if isinstance(detail, list) and detail:
-        return str(detail[0].get("msg", ""))
-    return str(detail or "")
+def test_network_failure_shows_cannot_connect(page: Page, live_server: str) -> None:
+    open_home(page, live_server)
+    page.route("**/api/search**", lambda route: route.abort("connectionrefused"))
+    page.locator("#q").fill(TECH_CONTRACT_Q)
+    page.locator("#q").press("Enter")
+
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error-title")).to_have_text("无法连接服务器")
+    expect(page.locator("#error-retry")).to_be_visible()
+    expect(page.locator("#main")).to_have_attribute("aria-busy", "false")
