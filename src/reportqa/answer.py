@@ -17,12 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportqa.models import Chunk
+from reportqa.normalize import QueryInfo
 from reportqa.retrieval import Candidate, Retrieval
 from reportqa.search_index import SearchIndex
 
 # A figure is a number that is not a year: `17244家`, `4.4%`, `5200.73亿元`.
 _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")
 _SENTENCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
+# Provinces and major cities: a question about another place is not answered by Shanghai's figures.
+PLACES = tuple(
+    "北京 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
+    "云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 杭州 南京 苏州 武汉 成都 西安 合肥 "
+    "厦门 青岛 宁波 无锡 长沙 郑州 济南 沈阳 大连 哈尔滨 长春 昆明 东莞 佛山 珠海 雄安 "
+    "美国 日本 韩国 德国 英国 法国 俄罗斯 印度 新加坡 欧盟 欧洲".split()
+)
 # Words that make a question a question; matching them says nothing about the answer.
 QUESTION_WORDS = frozenset(
     "多少 什么 哪些 哪个 哪里 哪一年 哪年 几个 几家 几项 是否 如何 怎么 怎样 分别 是多少 有多少 叫什么 名字 "
@@ -42,7 +50,8 @@ class AnswerWeights:
     year: float = 0.05
     year_conflict: float = 0.15
     missing_number: float = 0.15
-    abstain_below: float = 0.78
+    # Abstain when the quoted sentence shares (almost) nothing with the question.
+    min_coverage: float = 0.05
     top_passages: int = 5
     # How much the best sentence's score moves its passage in the final ranking.
     rerank: float = 0.0
@@ -91,6 +100,15 @@ def _year_conflict(text: str, years: tuple[int, ...]) -> bool:
         return False
     named = {int(y) for y in _SENTENCE_YEAR.findall(text)}
     return bool(named) and not named & set(years)
+
+
+def _missing_place(question: str, chunk: Chunk) -> str | None:
+    """A place the question names (other than Shanghai) that the answering passage never mentions."""
+    haystack = " ".join([*chunk.section_path, chunk.text])
+    for place in PLACES:
+        if place in question and place not in haystack:
+            return place
+    return None
 
 
 def _constraints_met(chunk: Chunk, numbers: tuple[str, ...]) -> bool:
@@ -148,19 +166,28 @@ class AnswerExtractor:
                     best = SentenceChoice(cand, a, b, score, float(sim), coverage)
         ranked = sorted(pool, key=lambda c: -(c.score / top_score + w.rerank * passage_best.get(c.row, 0.0)))
         ranked += cands[w.top_passages:]
-        return self._verdict(ranked, best, query.numbers, query.years)
+        no_lexical_match = all(c.lexical_score <= 0 for c in cands)
+        result = self._verdict(ranked, best, query, no_lexical_match)
+        if not result.no_answer and best is not None:
+            # The passage the answer is quoted from leads, so the first result is the one cited.
+            result.ranked = [best.candidate, *(c for c in result.ranked if c is not best.candidate)]
+        return result
 
-    def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None,
-                 numbers: tuple[str, ...], years: tuple[int, ...]) -> AnswerResult:
+    def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None, query: QueryInfo,
+                 no_lexical_match: bool) -> AnswerResult:
         w = self.weights
         if best is None:
             return AnswerResult(ranked, None, True, "none", "no sentence to quote")
-        if years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
+        if no_lexical_match:
+            return AnswerResult(ranked, best, True, "none", "no report uses any word of the question")
+        if query.years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
             return AnswerResult(ranked, best, True, "none", "no passage speaks of the year asked about")
-        if numbers and not _constraints_met(best.candidate.chunk, numbers):
+        if query.numbers and not _constraints_met(best.candidate.chunk, query.numbers):
             return AnswerResult(ranked, best, True, "none", "no passage matches the numbers asked about")
-        if best.score < w.abstain_below:
-            return AnswerResult(ranked, best, True, "none", "the best evidence is too weak")
-        margin = best.score - w.abstain_below
-        confidence = "high" if margin > 0.25 else "medium" if margin > 0.1 else "low"
+        missing_place = _missing_place(query.normalized, best.candidate.chunk)
+        if missing_place:
+            return AnswerResult(ranked, best, True, "none", f"the passages do not speak of {missing_place}")
+        if best.coverage < w.min_coverage:
+            return AnswerResult(ranked, best, True, "none", "the best sentence shares nothing with the question")
+        confidence = "high" if best.coverage >= 0.6 else "medium" if best.coverage >= 0.3 else "low"
         return AnswerResult(ranked, best, False, confidence, "")
