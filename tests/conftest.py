@@ -56,9 +56,14 @@ def qa_service(built_index, embedder):
 
 
 @pytest.fixture(scope="session")
-def live_server(built_index) -> Iterator[str]:
+def real_server(built_index) -> Iterator[str]:
     """Base URL of a real `reportqa serve` process over the session's built index."""
     from tests.server_utils import start_server
 
     with start_server(built_index) as server:
         yield server.base_url
+
+
+@pytest.fixture(scope="session")
+def live_server(real_server) -> str:
+    return real_server

@@ -26,16 +26,22 @@ _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")
 _SENTENCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 # Provinces and major cities: a question about another place is not answered by Shanghai's figures.
 PLACES = tuple(
-    "北京 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
-    "云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 杭州 南京 苏州 武汉 成都 西安 合肥 "
-    "厦门 青岛 宁波 无锡 长沙 郑州 济南 沈阳 大连 哈尔滨 长春 昆明 东莞 佛山 珠海 雄安 "
-    "美国 日本 韩国 德国 英国 法国 俄罗斯 印度 新加坡 欧盟 欧洲".split()
+    (
+        "北京 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 "
+        "湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 "
+        "新疆 香港 澳门 深圳 广州 杭州 南京 苏州 武汉 成都 西安 合肥 厦门 青岛 宁波 "
+        "无锡 长沙 郑州 济南 沈阳 大连 哈尔滨 长春 昆明 东莞 佛山 珠海 雄安 美国 日本 "
+        "韩国 德国 英国 法国 俄罗斯 印度 新加坡 欧盟 欧洲 "
+    ).split()
 )
 # Words that make a question a question; matching them says nothing about the answer.
 QUESTION_WORDS = frozenset(
-    "多少 什么 哪些 哪个 哪里 哪一年 哪年 几个 几家 几项 是否 如何 怎么 怎样 分别 是多少 有多少 叫什么 名字 "
-    "第几 排名 情况 主要 哪 几 吗 呢 what which how many much is are was were the of in on for to a an and "
-    "did does do there".split()
+    (
+        "多少 什么 哪些 哪个 哪里 哪一年 哪年 几个 几家 几项 是否 如何 怎么 怎样 分别 "
+        "是多少 有多少 叫什么 名字 第几 排名 情况 主要 哪 几 吗 呢 what which "
+        "how many much is are was were the of in on "
+        "for to a an and did does do there "
+    ).split()
 )
 
 

@@ -18,9 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import typer  # noqa: E402
+import typer
 
-from reportqa.errors import ReportQAError  # noqa: E402
+from reportqa.errors import ReportQAError
 
 app = typer.Typer(
     name="reportqa",

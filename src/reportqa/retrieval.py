@@ -103,9 +103,7 @@ def _allowed(index: SearchIndex, doc: str | None, year: int | None) -> np.ndarra
         return None
     mask = np.ones(len(index.chunks), dtype=bool)
     for i, c in enumerate(index.chunks):
-        if doc is not None and c.doc_id != doc:
-            mask[i] = False
-        elif year is not None and c.year != year:
+        if (doc is not None and c.doc_id != doc) or (year is not None and c.year != year):
             mask[i] = False
     return mask
 

@@ -8,14 +8,8 @@ against another server) or a real one: the corpus is indexed into a temporary fo
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,105 +56,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"screenshots saved in {_shots_dir}")
 
 
-def _reportqa_command() -> list[str]:
-    """The `reportqa` console script next to this interpreter, else `python -m reportqa.cli`."""
-    script = Path(sys.executable).with_name("reportqa")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "reportqa.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _health_ok(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/api/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, TimeoutError):
-        return False
-
-
-def _server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("TRANSFORMERS_OFFLINE", "1")
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    return env
-
-
-def _build_index(index_dir: Path) -> None:
-    command = [*_reportqa_command(), "build", "--corpus", str(REPO / "corpus"), "--index", str(index_dir)]
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, env=_server_env(), check=False
-    )
-    if result.returncode != 0:
-        print(result.stdout, file=sys.__stderr__)
-        print(result.stderr, file=sys.__stderr__)
-        pytest.fail(f"`{' '.join(command)}` failed with exit status {result.returncode}", pytrace=False)
-
-
-def _start_server(index_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [
-        *_reportqa_command(),
-        "serve",
-        "--index",
-        str(index_dir),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_server_env())
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        if _health_ok(base_url):
-            return process, base_url
-        time.sleep(0.5)
-    _stop(process)
-    print(f"--- reportqa serve output ({log_path}) ---", file=sys.__stderr__)
-    print(log_path.read_text(encoding="utf-8", errors="replace"), file=sys.__stderr__)
-    pytest.fail(
-        f"reportqa serve did not answer {base_url}/api/health within {HEALTH_TIMEOUT_S:.0f} s", pytrace=False
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """Base URL (no trailing slash) of a reportqa server that serves the page and the API."""
+def live_server(request: pytest.FixtureRequest) -> str:
+    """Base URL of the server under test.
+
+    `REPORTQA_TEST_SERVER_URL` points the page tests at another server (for
+    working on the page); otherwise they use the session's real server over
+    the real index (tests/conftest.py).
+    """
     external = os.environ.get("REPORTQA_TEST_SERVER_URL")
     if external:
-        yield external.rstrip("/")
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="reportqa-e2e-"))
-    try:
-        index_dir = workdir / "index"
-        _build_index(index_dir)
-        process, base_url = _start_server(index_dir, workdir / "serve.log")
-        try:
-            yield base_url
-        finally:
-            _stop(process)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        return external.rstrip("/")
+    return str(request.getfixturevalue("real_server"))
 
 
 @pytest.fixture(scope="session")
