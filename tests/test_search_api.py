@@ -90,6 +90,7 @@ def test_question_about_a_year_no_report_covers_abstains(live_server):
     assert body["no_answer"] is True
     assert body["answer"] is None
     assert body["results"], "the closest passages are still listed as related"
+    assert "2018年" in body["no_answer_reason"]
 
 
 def test_question_about_another_forum_edition_abstains(live_server):

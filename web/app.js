@@ -398,7 +398,7 @@
     const answer = data.no_answer ? null : data.answer;
     renderStatus(data, state, results.length);
     if (answer) renderAnswer(answer, results);
-    else renderNoAnswer(data.query || state.q, results.length);
+    else renderNoAnswer(data.query || state.q, results.length, data.no_answer_reason);
     renderResults(results, data.query || state.q, answer);
   }
 
@@ -494,9 +494,10 @@
     ui.answer.hidden = false;
   }
 
-  function renderNoAnswer(query, count) {
+  function renderNoAnswer(query, count, reason) {
     clear(ui.noAnswerText);
-    ui.noAnswerText.append("报告中没有与“", el("span", "query-echo-inline", query), "”直接对应的原句。");
+    ui.noAnswerText.append("报告中没有与“", el("span", "query-echo-inline", query), "”直接对应的原句");
+    ui.noAnswerText.append(reason ? `（${reason}）。` : "。");
     ui.noAnswerText.append(count ? "下面列出最接近的段落，仅供参考。" : "换个说法或放宽筛选条件再试试。");
     ui.noAnswer.hidden = false;
   }

@@ -87,6 +87,7 @@ class AnswerResult:
     choice: SentenceChoice | None
     no_answer: bool
     confidence: str
+    # Why the system abstained, in the words shown to the user.
     reason: str
 
 
@@ -139,7 +140,7 @@ class AnswerExtractor:
         query = retrieval.query
         cands = retrieval.candidates
         if not cands:
-            return AnswerResult([], None, True, "none", "no passage matched")
+            return AnswerResult([], None, True, "none", "没有检索到相关段落")
         tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(query.lexical_text or query.normalized))
                   if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
                   and not (t.isdigit() and int(t) in query.years)]
@@ -183,17 +184,18 @@ class AnswerExtractor:
                  no_lexical_match: bool) -> AnswerResult:
         w = self.weights
         if best is None:
-            return AnswerResult(ranked, None, True, "none", "no sentence to quote")
+            return AnswerResult(ranked, None, True, "none", "没有可引用的句子")
         if no_lexical_match:
-            return AnswerResult(ranked, best, True, "none", "no report uses any word of the question")
+            return AnswerResult(ranked, best, True, "none", "报告中没有出现问题里的任何词语")
         if query.years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
-            return AnswerResult(ranked, best, True, "none", "no passage speaks of the year asked about")
+            asked = "、".join(f"{y}年" for y in query.years)
+            return AnswerResult(ranked, best, True, "none", f"报告中没有关于{asked}的内容")
         if query.numbers and not _constraints_met(best.candidate.chunk, query.numbers):
-            return AnswerResult(ranked, best, True, "none", "no passage matches the numbers asked about")
+            return AnswerResult(ranked, best, True, "none", f"报告中没有与“{'、'.join(query.numbers)}”相符的段落")
         missing_place = _missing_place(query.normalized, best.candidate.chunk)
         if missing_place:
-            return AnswerResult(ranked, best, True, "none", f"the passages do not speak of {missing_place}")
+            return AnswerResult(ranked, best, True, "none", f"报告没有涉及{missing_place}")
         if best.coverage < w.min_coverage:
-            return AnswerResult(ranked, best, True, "none", "the best sentence shares nothing with the question")
+            return AnswerResult(ranked, best, True, "none", "最接近的句子与问题没有共同的关键词")
         confidence = "high" if best.coverage >= 0.6 else "medium" if best.coverage >= 0.3 else "low"
         return AnswerResult(ranked, best, False, confidence, "")

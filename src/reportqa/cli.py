@@ -167,7 +167,8 @@ def ask(
         typer.echo(response.model_dump_json(indent=2))
         return
     if response.no_answer or response.answer is None:
-        typer.echo("没有找到可靠答案 (no reliable answer found). Closest passages:")
+        reason = f"（{response.no_answer_reason}）" if response.no_answer_reason else ""
+        typer.echo(f"没有找到可靠答案{reason}。最接近的段落：")
     else:
         a = response.answer
         typer.echo(f"答案: {a.text}")

@@ -45,6 +45,7 @@ class SearchResponse(BaseModel):
     query: str
     normalized_query: str
     no_answer: bool
+    no_answer_reason: str | None = Field(None, description="Why no answer was given, for the user.")
     answer: Answer | None
     results: list[Passage]
     timings_ms: dict[str, float]

@@ -153,6 +153,7 @@ def _response(original: str, normalized: str, result: AnswerResult, k: int,
         for c in result.ranked[:k]
     ]
     return SearchResponse(query=original, normalized_query=normalized, no_answer=result.no_answer,
+                          no_answer_reason=(result.reason or None) if result.no_answer else None,
                           answer=answer, results=results,
                           timings_ms={key: round(v, 2) for key, v in timings.items()})
 
