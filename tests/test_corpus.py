@@ -42,7 +42,7 @@ def test_document_ids_cannot_carry_path_characters():
 
 def test_broken_manifest_is_a_clear_error(tmp_path):
     (tmp_path / "reports.toml").write_text("[[report]\nfile = ", encoding="utf-8")
-    with pytest.raises(CorpusError, match="reports.toml"):
+    with pytest.raises(CorpusError, match=r"reports\.toml"):
         read_manifest(tmp_path)
 
 

@@ -406,18 +406,7 @@ def test_a_damaged_index_file_is_refused_with_the_rebuild_command(
     assert "reportqa build" in str(caught.value)
 
 
-_HINT_IS_A_DEAD_END = pytest.mark.xfail(
-    strict=True,
-    reason="known bug: build._is_up_to_date trusts an intact manifest, so `reportqa build` answers "
-           "'index is up to date; nothing to do' and the damaged file stays (remove this mark once fixed)",
-)
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [pytest.param(name, marks=[] if name == "broken manifest.json" else [_HINT_IS_A_DEAD_END], id=name)
-     for name in DAMAGES],
-)
+@pytest.mark.parametrize("damage", list(DAMAGES))
 def test_following_the_rebuild_hint_repairs_a_damaged_index(
     tmp_path: Path, small_index: Path, small_corpus: Path, embedder: Embedder, damage: str
 ) -> None:

@@ -84,7 +84,7 @@ class Workspace:
     def start_rebuild(self, **params: str) -> httpx.Response:
         return self.client.post("/api/index/rebuild", headers=AUTH, params=params)
 
-    def wait_job(self, job_id: str) -> dict[str, Any]:
+    def wait_job(self, job_id: str, interval: float = 0.2) -> dict[str, Any]:
         """Poll the job until it is no longer running; the final status."""
         deadline = time.monotonic() + JOB_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -93,7 +93,7 @@ class Workspace:
             job = response.json()
             if job["state"] != "running":
                 return dict(job)
-            time.sleep(0.2)
+            time.sleep(interval)
         raise AssertionError(f"rebuild job {job_id} still running after {JOB_TIMEOUT_S} s")
 
     def wait_version(self, predicate: Callable[[str], bool], timeout: float) -> tuple[str, float]:
@@ -196,6 +196,21 @@ def test_rebuild_with_token_is_accepted_and_succeeds(admin: Workspace) -> None:
     assert job["error"] is None and job["finished_at"] >= job["started_at"]
     assert job["up_to_date"] is True  # nothing changed in the corpus: nothing re-embedded, nothing published
     assert job["version"] == before == admin.version()
+
+
+def test_succeeded_rebuild_is_already_serving_the_new_report(admin: Workspace) -> None:
+    """Once the job says `succeeded`, searches answer from the new version: no window of stale answers."""
+    before = admin.version()
+    report = made_up_report("氢能测试报告", "2026年上海建成了21座加氢示范站。", paragraphs=3)
+    (admin.corpus / "hydrogen-test.md").write_text(report, encoding="utf-8")
+    response = admin.start_rebuild()
+    assert response.status_code == 202, response.text
+    job = admin.wait_job(response.json()["job_id"], interval=0.02)
+    assert job["state"] == "succeeded", job
+    assert job["up_to_date"] is False and job["version"] != before
+    assert admin.version() == job["version"]
+    answer = admin.client.get("/api/search", params={"q": "2026年上海建成了几座加氢示范站？"})
+    assert answer.status_code == 200 and answers_with(answer, "21座加氢示范站")
 
 
 # --- one at a time -------------------------------------------------------------------------------

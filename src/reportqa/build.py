@@ -26,7 +26,7 @@ from reportqa.embedding import Embedder
 from reportqa.errors import ReportQAError
 from reportqa.lexical import BM25Index, ChineseTokenizer, extract_user_terms
 from reportqa.models import Chunk, ParsedReport
-from reportqa.search_index import SENTENCE_SPANS, SENTENCE_VECTORS
+from reportqa.search_index import SENTENCE_SPANS, SENTENCE_VECTORS, load_search_index
 from reportqa.sentences import sentence_spans
 from reportqa.vector_index import VectorIndex
 
@@ -74,16 +74,24 @@ def _versions() -> dict[str, str]:
 
 
 def _is_up_to_date(root: Path, doc_hashes: dict[str, str], checksum: str, ann_threshold: int) -> bool:
+    """Same inputs as the serving version, and that version loads: then there is nothing to do.
+
+    Loading matters: `reportqa build` is the fix the error messages name for a damaged index.
+    """
     try:
         manifest = store.read_manifest(store.current_dir(root))
+        same = (
+            manifest.get("documents") == doc_hashes
+            and manifest.get("chunker_version") == CHUNKER_VERSION
+            and manifest.get("model", {}).get("checksum") == checksum
+            and manifest.get("ann_threshold") == ann_threshold
+        )
+        return same and load_search_index(root, model_checksum=checksum) is not None
     except Exception:  # any unreadable index simply means: build
         return False
-    return (
-        manifest.get("documents") == doc_hashes
-        and manifest.get("chunker_version") == CHUNKER_VERSION
-        and manifest.get("model", {}).get("checksum") == checksum
-        and manifest.get("ann_threshold") == ann_threshold
-    )
+
+
+EMBED_SLICE = 512
 
 
 def _embed(
@@ -92,21 +100,22 @@ def _embed(
     cache: EmbeddingCache,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for all texts, embedding only those the cache has not seen."""
+    """Vectors for all texts, embedding only those the cache has not seen.
+
+    The cache is saved after every slice, so a build killed late keeps most of its work.
+    """
     missing = sorted({t for t in texts if not cache.has(t)})
     if progress:
         progress(0, len(missing))
-    if missing:
-        done = 0
+    for start in range(0, len(missing), EMBED_SLICE):
+        part = missing[start:start + EMBED_SLICE]
 
-        def step(n: int) -> None:
-            nonlocal done
-            done = n
+        def step(n: int, base: int = start) -> None:
             if progress:
-                progress(done, len(missing))
+                progress(base + n, len(missing))
 
-        vectors = embedder.embed_passages(missing, progress=step)
-        cache.add(missing, vectors)
+        cache.add(part, embedder.embed_passages(part, progress=step))
+        cache.save()
     return cache.get_many(texts), len(missing)
 
 
@@ -143,7 +152,6 @@ def build_index(
         sentence_rows = [[row, a, b] for row, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
         sentence_texts = [chunks[row].text[a:b] for row, a, b in sentence_rows]
         all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress)
-        cache.save()
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
         if after_embedding:
             after_embedding()

@@ -68,8 +68,11 @@ def build(
     from tqdm import tqdm
 
     from reportqa.build import build_index
+    from reportqa.corpus import report_files
     from reportqa.embedding import load_embedder
 
+    if not report_files(corpus):  # say so before paying for the model
+        raise ReportQAError(f"no report files (.md .txt .pdf .docx .html) in {corpus}")
     embedder = load_embedder(model)
     bar: tqdm | None = None
 

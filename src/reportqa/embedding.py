@@ -70,11 +70,30 @@ class SentenceTransformerEmbedder:
             path = _resolve_cached_hub_model(str(model_path_or_name))
         self.path = path
         self.model_id = model_id or (path.name if local else str(model_path_or_name))
+        # The checksum is cheap (cached on disk) and is all an up-to-date check or an index
+        # compatibility check needs; the model itself loads on first use.
         self.checksum = model_checksum(path)
-        self._model = _load_sentence_transformer(path)
         self._lock = threading.Lock()
-        self._prompt_names = _prompt_names(self._model)
-        self.dim = _dimension(self._model)
+        self._loaded: tuple[SentenceTransformer, dict[str, str], int] | None = None
+
+    def _load(self) -> tuple[SentenceTransformer, dict[str, str], int]:
+        with self._lock:
+            if self._loaded is None:
+                model = _load_sentence_transformer(self.path)
+                self._loaded = (model, _prompt_names(model), _dimension(model))
+            return self._loaded
+
+    @property
+    def _model(self) -> SentenceTransformer:
+        return self._load()[0]
+
+    @property
+    def _prompt_names(self) -> dict[str, str]:
+        return self._load()[1]
+
+    @property
+    def dim(self) -> int:
+        return self._load()[2]
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, {self.checksum[:12]})"
@@ -111,8 +130,9 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         name = self._prompt_names.get(kind)
         prompt_args: dict[str, Any] = {"prompt_name": name} if name else {"prompt": DEFAULT_PROMPTS[kind]}
+        model = self._model
         with self._lock:  # concurrent encodes would only fight over the same torch threads
-            vectors = self._model.encode(
+            vectors = model.encode(
                 texts,
                 batch_size=batch_size,
                 show_progress_bar=False,

@@ -1,0 +1,206 @@
+"""Throughput under concurrent users, optionally while the index is rebuilt through the API.
+
+Run against a running server::
+
+    .venv/bin/python bench/load.py --url http://127.0.0.1:8000 [--clients 8] [--duration 20]
+
+or let it build (or reuse) `index/` and start its own `reportqa serve` (then
+the server's resident memory is reported too)::
+
+    .venv/bin/python bench/load.py --during-rebuild
+
+`--during-rebuild` calls `POST /api/index/rebuild?force=true` halfway through
+with the token in REPORTQA_ADMIN_TOKEN (when this script starts the server and
+no token is set, it makes one up), then reports the job's outcome and whether
+the serving index version changed: searches must keep succeeding throughout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import psutil
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from search import add_server_args, load_questions, percentile, server, verdict
+
+TARGET_RPS = 40.0
+TARGET_RSS_GB = 1.5
+RSS_SAMPLE_S = 0.5
+
+
+@dataclass
+class ClientStats:
+    """One client's record; each client owns its lists, so no locking is needed."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def run_client(url: str, questions: list[str], offset: int, k: int, deadline: float, stats: ClientStats) -> None:
+    """Ask questions back to back (each client starting at its own offset) until the deadline."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        i = offset
+        while time.perf_counter() < deadline:
+            q = questions[i % len(questions)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                response = client.get("/api/search", params={"q": q, "k": k})
+            except httpx.HTTPError as exc:
+                stats.errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            if response.status_code != 200:
+                stats.errors.append(f"{response.status_code}: {response.text[:120]}")
+                continue
+            stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+
+@dataclass
+class RebuildOutcome:
+    """What the mid-run rebuild did, as the API reported it."""
+
+    http_status: int | None = None
+    job: dict[str, Any] | None = None
+    error: str | None = None
+    version_before: str | None = None
+    version_after: str | None = None
+
+
+def rebuild_midway(url: str, token: str, at: float, outcome: RebuildOutcome) -> None:
+    """At time `at`, start a forced rebuild and follow it to the end."""
+    time.sleep(max(0.0, at - time.perf_counter()))
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        outcome.version_before = client.get("/api/health").json().get("index_version")
+        response = client.post("/api/index/rebuild", params={"force": "true"}, headers=headers)
+        outcome.http_status = response.status_code
+        if response.status_code != 202:
+            outcome.error = response.text[:200]
+            return
+        job_id = response.json()["job_id"]
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            job = client.get(f"/api/index/rebuild/{job_id}", headers=headers).json()
+            if job.get("state") != "running":
+                outcome.job = job
+                break
+            time.sleep(0.2)
+        # the job is done before the server swaps the new version in: give the reload a moment
+        target = (outcome.job or {}).get("version")
+        swap_deadline = time.monotonic() + 10
+        while time.monotonic() < swap_deadline:
+            outcome.version_after = client.get("/api/health").json().get("index_version")
+            if outcome.version_after == target or outcome.job is None or outcome.job["state"] != "succeeded":
+                break
+            time.sleep(0.1)
+
+
+def sample_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    """Track the server's peak resident memory while the load runs."""
+    process = psutil.Process(pid)
+    while not stop.is_set():
+        try:
+            peak[0] = max(peak[0], process.memory_info().rss)
+        except psutil.Error:
+            return
+        stop.wait(RSS_SAMPLE_S)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_server_args(parser)
+    parser.add_argument("--clients", type=int, default=8, help="Concurrent clients.")
+    parser.add_argument("--duration", type=float, default=20.0, help="Seconds of load.")
+    parser.add_argument("--during-rebuild", action="store_true",
+                        help="Trigger POST /api/index/rebuild?force=true halfway through.")
+    args = parser.parse_args(argv)
+
+    questions, source = load_questions(args.questions)
+    token = os.environ.get("REPORTQA_ADMIN_TOKEN", "")
+    env: dict[str, str] = {}
+    if args.during_rebuild and not token:
+        if args.url:
+            raise SystemExit("--during-rebuild against --url needs the server's REPORTQA_ADMIN_TOKEN")
+        token = secrets.token_urlsafe(16)
+    if token and not args.url:
+        env["REPORTQA_ADMIN_TOKEN"] = token
+
+    with server(args.url, args.index, args.corpus, env) as handle:
+        with httpx.Client(base_url=handle.url, timeout=30) as client:  # one warm-up pass
+            for q in questions:
+                client.get("/api/search", params={"q": q, "k": args.k})
+        stop_rss = threading.Event()
+        peak = [0]
+        rss_thread = None
+        if handle.pid is not None:
+            rss_thread = threading.Thread(target=sample_rss, args=(handle.pid, stop_rss, peak), daemon=True)
+            rss_thread.start()
+        started = time.perf_counter()
+        deadline = started + args.duration
+        stats = [ClientStats() for _ in range(args.clients)]
+        threads = [threading.Thread(target=run_client, args=(handle.url, questions, i * 3, args.k, deadline, s))
+                   for i, s in enumerate(stats)]
+        outcome = RebuildOutcome()
+        if args.during_rebuild:
+            threads.append(threading.Thread(target=rebuild_midway,
+                                            args=(handle.url, token, started + args.duration / 2, outcome)))
+        for thread in threads:
+            thread.start()
+        for thread in threads[: args.clients]:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        for thread in threads[args.clients:]:
+            thread.join()
+        end_rss = 0
+        if handle.pid is not None:
+            stop_rss.set()
+            assert rss_thread is not None
+            rss_thread.join()
+            end_rss = psutil.Process(handle.pid).memory_info().rss
+            peak[0] = max(peak[0], end_rss)
+
+    latencies = [v for s in stats for v in s.latencies_ms]
+    errors = [e for s in stats for e in s.errors]
+    rps = len(latencies) / elapsed
+    print(f"server {handle.url} · {args.clients} clients · {elapsed:.1f} s · k={args.k} · "
+          f"{len(questions)} questions from {source}")
+    print(f"requests/s   {rps:8.1f}   target ≥ {TARGET_RPS:.0f} with 0 errors: "
+          f"{'ok' if rps >= TARGET_RPS and not errors else 'MISSED'}")
+    print(f"requests     {len(latencies):8d}   errors {len(errors)}")
+    print(f"latency ms   p50 {percentile(latencies, 50):.1f} · p95 {percentile(latencies, 95):.1f} · "
+          f"p99 {percentile(latencies, 99):.1f} · max {max(latencies, default=float('nan')):.1f}")
+    for error in sorted(set(errors))[:5]:
+        print(f"  error: {error}")
+    if handle.pid is not None:
+        peak_gb = peak[0] / 1e9
+        print(f"server RSS   peak {peak_gb:.2f} GB · end {end_rss / 1e9:.2f} GB   target ≤ {TARGET_RSS_GB} GB: "
+              f"{verdict(peak_gb, TARGET_RSS_GB)}")
+    else:
+        print("server RSS   not measured (server not started by this script)")
+    if args.during_rebuild:
+        job = outcome.job or {}
+        print(f"rebuild      POST → {outcome.http_status}; job {job.get('job_id')} {job.get('state', outcome.error)}"
+              f"{' (' + str(job.get('error')) + ')' if job.get('error') else ''}; "
+              f"took {(job.get('finished_at') or 0) - (job.get('started_at') or 0):.1f} s; "
+              f"embedded {job.get('embedded')}/{job.get('to_embed')}")
+        changed = outcome.version_before != outcome.version_after
+        print(f"index        {outcome.version_before} → {outcome.version_after} "
+              f"({'changed' if changed else 'unchanged'})")
+        if job.get("state") != "succeeded" or not changed:
+            return 1
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
