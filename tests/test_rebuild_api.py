@@ -6,10 +6,11 @@ names the file and the reason and leaves the old index serving; an index
 published by another process is picked up within seconds; and searches
 running during a rebuild never fail and never see a half-built index.
 
-Every server here runs over its own copy of the session index (with its
-embedding cache, so a rebuild only embeds what a test adds) and of the corpus.
-Starting a server costs a model load, so the tests that need the admin token
-share one module-scoped server; each test measures against the state it finds.
+The server with rebuilds enabled runs over its own copy of the session index
+(with its embedding cache, so a rebuild only embeds what a test adds) and of
+the corpus. Starting a server costs a model load, so the tests that need the
+admin token share that one module-scoped server, and each measures against
+the state it finds; the "disabled" check reuses the read-only session server.
 """
 
 from __future__ import annotations
@@ -118,9 +119,9 @@ def copy_workspace(built_index: Path, dest: Path) -> tuple[Path, Path]:
     return index, corpus
 
 
-
 @contextlib.contextmanager
 def workspace(built_index: Path, dest: Path, **env: str) -> Iterator[Workspace]:
+    """A `reportqa serve` over fresh copies in `dest`, healthy on entry and stopped on exit."""
     index, corpus = copy_workspace(built_index, dest)
     with start_server(index, corpus_dir=corpus, **env) as server, \
             httpx.Client(base_url=server.base_url, timeout=60) as client:
