@@ -61,8 +61,12 @@ def assert_clean_client_error(response: httpx.Response, *, status: int | None = 
         ("科" * 501, "limit is 500"),
         ("上海\x00科技", "control characters"),
         ("上海\x1b[31m科技", "control characters"),
+        ("x", "nothing to search"),
+        ("？？！", "nothing to search"),
+        ("\ufffd", "nothing to search"),
     ],
-    ids=["empty", "whitespace", "invisible-only", "501-chars", "nul", "escape"],
+    ids=["empty", "whitespace", "invisible-only", "501-chars", "nul", "escape", "one-letter", "punctuation",
+         "replacement-char"],
 )
 def test_search_rejects_unusable_query_with_422(client: httpx.Client, q: str, expected: str) -> None:
     detail = assert_clean_client_error(client.get("/api/search", params={"q": q}), status=422)
@@ -196,19 +200,7 @@ def cli_cases(index: Path) -> dict[str, tuple[list[str], list[str]]]:
     }
 
 
-KNOWN_CLI_BUGS = {
-    "index-is-a-file": "index_store.current_version lets NotADirectoryError escape as a traceback",
-}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=pytest.mark.xfail(reason=KNOWN_CLI_BUGS[case], strict=True))
-        if case in KNOWN_CLI_BUGS else case
-        for case in cli_cases(Path("/nonexistent"))
-    ],
-)
+@pytest.mark.parametrize("case", list(cli_cases(Path("/nonexistent"))))
 def test_cli_rejects_bad_input_with_one_error_line(built_index: Path, case: str) -> None:
     args, expected = cli_cases(built_index)[case]
     result = run_cli(*args, timeout=180)

@@ -120,3 +120,11 @@ def test_text_without_headings_is_a_single_front_matter_section():
 def test_empty_text_parses_to_an_empty_tree():
     report = parse_report("", ReportMeta(id="x", file="x.txt", title="空", year=None))
     assert report.sections() == [] and report.root.paragraphs == []
+
+
+def test_numbered_sentences_without_bodies_are_a_list_not_headings():
+    text = ("# 综述\n\n1. 本节记录全市技术合同成交额5200.73亿元，同比增长7.2%。\n\n"
+            "2. 有效期内高新技术企业达到2.5万家，并在4个区推广相关经验。\n")
+    report = parse_report(text, ReportMeta(id="x", file="x.md", title="测试", year=2024))
+    assert titles(report) == ["综述"]
+    assert [p.text[:2] for p in report.sections()[0].paragraphs] == ["1.", "2."]

@@ -99,6 +99,8 @@ def _load(settings: AppSettings, state: AppState) -> None:
                 log.info(json.dumps({"event": "reloaded", "index_version": service.engine.index.version}))
         except ReportQAError as exc:  # a broken new version: keep serving the old one
             log.info(json.dumps({"event": "reload_failed", "error": str(exc)}, ensure_ascii=False))
+        except Exception as exc:  # a bug must not stop hot reload for good
+            log.info(json.dumps({"event": "reload_failed", "error": type(exc).__name__}))
 
 
 def _error(status: int, detail: str) -> JSONResponse:

@@ -99,6 +99,7 @@ def _embed(
     embedder: Embedder,
     cache: EmbeddingCache,
     progress: Callable[[int, int], None] | None,
+    batch_size: int = 32,
 ) -> tuple[np.ndarray, int]:
     """Vectors for all texts, embedding only those the cache has not seen.
 
@@ -114,7 +115,7 @@ def _embed(
             if progress:
                 progress(base + n, len(missing))
 
-        cache.add(part, embedder.embed_passages(part, progress=step))
+        cache.add(part, embedder.embed_passages(part, batch_size=batch_size, progress=step))
         cache.save()
     return cache.get_many(texts), len(missing)
 
@@ -128,10 +129,12 @@ def build_index(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     after_embedding: Callable[[], None] | None = None,
+    batch_size: int = 32,
 ) -> BuildResult:
     """Build and publish a new index version; the old one serves until the switch.
 
-    `after_embedding` is a hook for tests that need to interrupt a build midway.
+    `after_embedding` is a hook for tests that need to interrupt a build midway. A server
+    rebuilding itself passes a small `batch_size` so searches wait less for the shared encoder.
     """
     started = time.perf_counter()
     with store.build_lock(index_root), warnings.catch_warnings(record=True) as caught:
@@ -151,7 +154,8 @@ def build_index(
         cache = EmbeddingCache(index_root / "embed-cache", embedder.checksum, embedder.dim)
         sentence_rows = [[row, a, b] for row, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
         sentence_texts = [chunks[row].text[a:b] for row, a, b in sentence_rows]
-        all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress)
+        all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress,
+                                      batch_size)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
         if after_embedding:
             after_embedding()

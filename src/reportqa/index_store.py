@@ -166,7 +166,7 @@ def current_version(root: Path) -> str | None:
     """The name of the version that serves, or None before the first build."""
     try:
         name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return name or None
 

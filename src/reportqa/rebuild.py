@@ -80,11 +80,11 @@ class RebuildJobs:
 
         try:
             result: BuildResult = build_index(self.corpus_dir, self.index_root, self.embedder(), force=force,
-                                              progress=progress)
+                                              progress=progress, batch_size=8)
             job.version, job.chunk_count = result.version, result.chunk_count
             job.up_to_date, job.warnings = result.up_to_date, result.warnings
+            self.on_published()  # swap the new version in first: "succeeded" means it already serves
             job.state = "succeeded"
-            self.on_published()
         except ReportQAError as exc:
             job.state, job.error = "failed", str(exc)
         except Exception as exc:  # a bug in the build must not take the server down or leak internals

@@ -84,6 +84,8 @@ class _Heading:
     number: str | None
     span: Span
     md_level: int | None = None
+    # The line as a paragraph, should the "heading" turn out to be a numbered sentence.
+    as_paragraph: Paragraph | None = None
 
 
 @dataclass
@@ -199,7 +201,8 @@ def _heading_of(block: _Block, prev_content: bool) -> _Heading | None:
         return None
     numbered = _numbered_kind(text)
     if numbered and _looks_like_numbered_heading(text):
-        return _Heading(numbered[0], _clean_title(text), numbered[1], span)
+        sentence = _paragraph(block.lines) if text.endswith("。") else None
+        return _Heading(numbered[0], _clean_title(text), numbered[1], span, as_paragraph=sentence)
     return None
 
 
@@ -309,7 +312,20 @@ def _items(text: str) -> list[_Heading | _Para]:
                 items.append(_Para(para, lead_in=para.topic is not None and not para.is_list))
             seen_content = True
         i += 1
-    return items
+    return _demote_numbered_sentences(items)
+
+
+def _demote_numbered_sentences(items: list[_Heading | _Para]) -> list[_Heading | _Para]:
+    """`1. …。` lines with nothing under them, followed by `2. …。`, are a numbered list, not headings."""
+    out: list[_Heading | _Para] = []
+    for i, item in enumerate(items):
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        bodiless = nxt is None or (isinstance(nxt, _Heading) and nxt.kind == getattr(item, "kind", None))
+        if isinstance(item, _Heading) and item.as_paragraph is not None and bodiless:
+            out.append(_Para(item.as_paragraph))
+        else:
+            out.append(item)
+    return out
 
 
 def _open_heading(stack: list[_Open], heading: _Heading) -> None:

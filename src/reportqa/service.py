@@ -8,6 +8,7 @@ the engine it started with).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -15,15 +16,18 @@ from pathlib import Path
 
 from reportqa import index_store as store
 from reportqa.answer import AnswerExtractor, AnswerResult
+from reportqa.batching import QueryBatcher
 from reportqa.embedding import Embedder
 from reportqa.errors import InvalidQueryError
-from reportqa.normalize import analyze, has_control_chars
+from reportqa.normalize import analyze, has_control_chars, normalize_text
 from reportqa.retrieval import FusionWeights, Retriever
 from reportqa.schemas import Answer, DocumentDetail, DocumentSummary, Passage, SearchResponse
 from reportqa.search_index import SearchIndex, load_search_index
 from reportqa.spelling import Speller
 
 MAX_QUERY_CHARS = 500
+# Something a report could contain: a Chinese character, a number, or a word of two letters or more.
+_SEARCHABLE = re.compile(r"[\u3400-\u9fff]|\d|[A-Za-z]{2,}")
 LEG_ONLY = {"dense": FusionWeights(dense=1.0, lexical=0.0), "lexical": FusionWeights(dense=0.0, lexical=1.0)}
 MAX_K = 50
 
@@ -49,8 +53,12 @@ def validate_query(q: str | None) -> str:
         raise InvalidQueryError("the query is empty: type a question or keywords")
     if len(q) > MAX_QUERY_CHARS:
         raise InvalidQueryError(f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+    if not normalize_text(q):  # only invisible characters (zero-width spaces, direction marks): nothing to search
+        raise InvalidQueryError("the query is empty: type a question or keywords")
     if has_control_chars(q):
         raise InvalidQueryError("the query contains control characters")
+    if not _SEARCHABLE.search(normalize_text(q)):
+        raise InvalidQueryError("the query has nothing to search for: use Chinese words, English words or numbers")
     return q
 
 
@@ -62,6 +70,7 @@ class QAService:
         self.embedder = embedder
         self._lock = threading.Lock()
         self._engine = Engine.load(root, embedder.checksum)
+        self._batcher = QueryBatcher(embedder)
 
     @property
     def engine(self) -> Engine:
@@ -119,7 +128,7 @@ class QAService:
         self.check_filters(doc, year)
         query = analyze(q, correct=engine.speller.correct)
         t = time.perf_counter()
-        vector = self.embedder.embed_queries([query.normalized])[0]
+        vector = self._batcher.embed(query.normalized)
         embed_ms = (time.perf_counter() - t) * 1000
         weights = LEG_ONLY.get(mode)
         retrieval = engine.retriever.retrieve(query, vector, k=k, doc=doc, year=year, weights=weights)
