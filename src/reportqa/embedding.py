@@ -21,6 +21,7 @@ from reportqa.errors import ModelSetupError
 
 # Also sets the offline switches; transformers and sentence-transformers are only imported lazily, after it.
 from reportqa.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
+from reportqa.onnx_encoder import OnnxQueryEncoder, load_query_encoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -63,7 +64,8 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """An `Embedder` backed by a local sentence-transformers model, on CPU."""
 
-    def __init__(self, model_path_or_name: str | Path, *, model_id: str | None = None) -> None:
+    def __init__(self, model_path_or_name: str | Path, *, model_id: str | None = None,
+                 fast_queries: bool = True) -> None:
         path = Path(model_path_or_name).expanduser()
         local = path.is_dir()
         if not local:
@@ -75,6 +77,9 @@ class SentenceTransformerEmbedder:
         self.checksum = model_checksum(path)
         self._lock = threading.Lock()
         self._loaded: tuple[SentenceTransformer, dict[str, str], int] | None = None
+        # Questions go through ONNX Runtime when the model allows it (see onnx_encoder); False = not (yet) tried.
+        self._fast: OnnxQueryEncoder | bool | None = False if fast_queries else None
+        self._fast_lock = threading.Lock()
 
     def _load(self) -> tuple[SentenceTransformer, dict[str, str], int]:
         with self._lock:
@@ -99,7 +104,21 @@ class SentenceTransformerEmbedder:
         return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, {self.checksum[:12]})"
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        fast = self._fast_encoder()
+        if fast is not None and texts:
+            return fast.encode(list(texts))
         return self._encode(list(texts), "query", batch_size=32)
+
+    def _fast_encoder(self) -> OnnxQueryEncoder | None:
+        if self._fast is False:
+            with self._fast_lock:
+                if self._fast is False:
+                    prompt = DEFAULT_PROMPTS["query"]
+                    name = self._prompt_names.get("query")
+                    if name:
+                        prompt = self._model.prompts.get(name, prompt)
+                    self._fast = load_query_encoder(self.path, self.checksum, prompt)
+        return self._fast or None
 
     def embed_passages(
         self,
@@ -200,9 +219,10 @@ def _dimension(model: SentenceTransformer) -> int:
 def load_embedder(model: str | None = None) -> Embedder:
     """The embedder to use: `model`, else $REPORTQA_MODEL, else the built-in converted e5-small."""
     chosen = model or os.environ.get(MODEL_ENV) or None
+    fast = os.environ.get("REPORTQA_FAST_QUERIES", "1") != "0"
     if chosen:
-        return SentenceTransformerEmbedder(chosen)
+        return SentenceTransformerEmbedder(chosen, fast_queries=fast)
     model_dir = default_model_dir()
     if not is_complete(model_dir):
         _log.info("the built-in embedding model is not set up yet; converting it (once)")
-    return SentenceTransformerEmbedder(ensure_model(model_dir))
+    return SentenceTransformerEmbedder(ensure_model(model_dir), fast_queries=fast)
