@@ -8,6 +8,7 @@ model must already be on disk.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -21,7 +22,7 @@ from reportqa.errors import ModelSetupError
 
 # Also sets the offline switches; transformers and sentence-transformers are only imported lazily, after it.
 from reportqa.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
-from reportqa.onnx_encoder import OnnxQueryEncoder, load_query_encoder
+from reportqa.onnx_encoder import OnnxQueryEncoder, is_mean_pooled, load_query_encoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -98,7 +99,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return self._load()[2]
+        declared = _declared_dimension(self.path)  # no need to load the model just to size an array
+        return declared if declared is not None else self._load()[2]
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, {self.checksum[:12]})"
@@ -113,10 +115,9 @@ class SentenceTransformerEmbedder:
         if self._fast is False:
             with self._fast_lock:
                 if self._fast is False:
-                    prompt = DEFAULT_PROMPTS["query"]
-                    name = self._prompt_names.get("query")
-                    if name:
-                        prompt = self._model.prompts.get(name, prompt)
+                    # Read from the model's config, not the loaded model: a server answering
+                    # questions never needs the PyTorch model in memory at all.
+                    prompt = _declared_query_prompt(self.path)
                     self._fast = load_query_encoder(self.path, self.checksum, prompt)
         return self._fast or None
 
@@ -194,6 +195,29 @@ def _load_sentence_transformer(path: Path) -> SentenceTransformer:
     finally:
         if bar_was_on:
             hf_logging.enable_progress_bar()
+
+
+def _declared_dimension(path: Path) -> int | None:
+    """The output dimension a mean-pooled model declares in its Pooling config, if it is that simple."""
+    if not is_mean_pooled(path):
+        return None
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+        pooling = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        config = json.loads((path / pooling / "config.json").read_text(encoding="utf-8"))
+        return int(config["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
+
+
+def _declared_query_prompt(path: Path) -> str:
+    """The query prompt a model directory declares (config_sentence_transformers.json), else e5's."""
+    try:
+        config = json.loads((path / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+        prompts = config.get("prompts") or {}
+    except (OSError, ValueError):
+        prompts = {}
+    return next((prompts[a] for a in _PROMPT_ALIASES["query"] if prompts.get(a)), DEFAULT_PROMPTS["query"])
 
 
 def _prompt_names(model: SentenceTransformer) -> dict[str, str]:
