@@ -146,10 +146,12 @@ def evaluate(service: QAService, questions: list[Question], *, mode: str = "hybr
 
 def format_report(report: Report, *, verbose: bool = False) -> str:
     cols = ["n", "hit@1", "hit@3", "hit@5", "mrr@10", "answer_acc", "abstain_unanswerable", "false_abstain"]
-    head = f"{'':<20}" + "".join(f"{c:>12}" for c in cols)
+    widths = [max(8, len(c) + 2) for c in cols]
+    head = f"{'':<20}" + "".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True))
 
     def row(name: str, m: dict[str, float | int | None]) -> str:
-        return f"{name:<20}" + "".join(f"{'-' if m[c] is None else m[c]:>12}" for c in cols)
+        cells = ("-" if m[c] is None else m[c] for c in cols)
+        return f"{name:<20}" + "".join(f"{v:>{w}}" for v, w in zip(cells, widths, strict=True))
 
     lines = [f"mode={report.mode} k={report.k}", head, row("overall", report.metrics())]
     lines += [row(kind, m) for kind, m in report.by_kind().items()]
