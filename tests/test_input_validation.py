@@ -185,17 +185,19 @@ def cli_cases(index: Path) -> dict[str, tuple[list[str], list[str]]]:
     ids = [d.id for d in docs]
     years = sorted({str(d.year) for d in docs if d.year is not None})
     idx = ["--index", str(index)]
+    q = "技术合同成交额"  # a valid question, so only the argument under test is wrong
     return {
         "empty": (["ask", "", *idx], ["empty"]),
         "whitespace": (["ask", "   ", *idx], ["empty"]),
         "invisible-only": (["ask", "\u200b\u200b", *idx], ["empty"]),
         "501-chars": (["ask", "科" * 501, *idx], ["limit is 500"]),
         "control": (["ask", "上海\x1b科技", *idx], ["control characters"]),
-        "k-0": (["ask", "q", "--k", "0", *idx], ["between 1 and 50"]),
-        "unknown-doc": (["ask", "q", "--doc", "nope", *idx], ["'nope'", "valid ids", *ids]),
-        "unknown-year": (["ask", "q", "--year", "1999", *idx], ["1999", "valid years", *years]),
-        "missing-index": (["ask", "q", "--index", "/nonexistent"], ["reportqa build"]),
-        "index-is-a-file": (["ask", "q", "--index", str(REPO / "pyproject.toml")], ["reportqa build"]),
+        "nothing-to-search": (["ask", "？！", *idx], ["nothing to search"]),
+        "k-0": (["ask", q, "--k", "0", *idx], ["between 1 and 50"]),
+        "unknown-doc": (["ask", q, "--doc", "nope", *idx], ["'nope'", "valid ids", *ids]),
+        "unknown-year": (["ask", q, "--year", "1999", *idx], ["1999", "valid years", *years]),
+        "missing-index": (["ask", q, "--index", "/nonexistent"], ["reportqa build"]),
+        "index-is-a-file": (["ask", q, "--index", str(REPO / "pyproject.toml")], ["reportqa build"]),
         "serve-missing-index": (["serve", "--index", "/nonexistent", "--port", "0"], ["reportqa build"]),
     }
 
