@@ -23,6 +23,8 @@ from reportqa.search_index import SearchIndex
 
 # A figure is a number that is not a year: `17244家`, `4.4%`, `5200.73亿元`.
 _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")
+# A sentence that names something: a quoted name or a title.
+_NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
 _SENTENCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 # Provinces and major cities: a question about another place is not answered by Shanghai's figures.
 PLACES = tuple(
@@ -52,6 +54,7 @@ class AnswerWeights:
     dense: float = 1.0
     lexical: float = 0.6
     figure: float = 0.05
+    name: float = 0.05
     retrieval: float = 4.0
     year: float = 0.05
     year_conflict: float = 0.15
@@ -141,12 +144,18 @@ class AnswerExtractor:
         cands = retrieval.candidates
         if not cands:
             return AnswerResult([], None, True, "none", "没有检索到相关段落")
-        tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(query.lexical_text or query.normalized))
+        # An English question's words never occur in the reports; its Chinese terms do.
+        token_source = query.bridge_text if query.english else (query.lexical_text or query.normalized)
+        tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(token_source))
                   if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
                   and not (t.isdigit() and int(t) in query.years)]
         idf = self._idf(tokens)
         top_score = cands[0].score or 1.0
         pool = cands[: w.top_passages]
+        if query.years:
+            # The answer must come from a passage about the year asked, if any candidate is.
+            dated = [c for c in cands[: 2 * w.top_passages] if c.year_affinity > 0][: w.top_passages]
+            pool = dated or pool
         best: SentenceChoice | None = None
         passage_best: dict[int, float] = {}
         for cand in pool:
@@ -164,6 +173,7 @@ class AnswerExtractor:
                 score = (w.dense * sim + w.lexical * coverage
                          + w.retrieval * (cand.score / top_score) * 0.05
                          + (w.figure if query.asks_quantity and _FIGURE.search(text) else 0.0)
+                         + (w.name if query.asks_name and _NAMED.search(text) else 0.0)
                          + w.year * cand.year_affinity
                          - (w.year_conflict if _year_conflict(text, query.years) else 0.0)
                          - (0.0 if meets else w.missing_number))
@@ -172,7 +182,7 @@ class AnswerExtractor:
                 if best is None or score > best.score:
                     best = SentenceChoice(cand, a, b, score, float(sim), coverage)
         ranked = sorted(pool, key=lambda c: -(c.score / top_score + w.rerank * passage_best.get(c.row, 0.0)))
-        ranked += cands[w.top_passages:]
+        ranked += [c for c in cands if c not in pool]
         no_lexical_match = all(c.lexical_score <= 0 for c in cands)
         result = self._verdict(ranked, best, query, no_lexical_match)
         if not result.no_answer and best is not None:

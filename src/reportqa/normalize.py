@@ -29,6 +29,9 @@ _QUANTITY_WORDS = re.compile(
 )
 
 
+_NAME_WORDS = re.compile(r"叫什么|什么名字|名称|称为|品牌|what is the name|called", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
 def _t2s():  # type: ignore[no-untyped-def]
     import opencc
@@ -64,8 +67,11 @@ class QueryInfo:
     english: bool
     keyword: bool
     asks_quantity: bool
+    asks_name: bool = False
     # What the lexical leg searches: the normalised query, plus Chinese terms for an English one.
     lexical_text: str = ""
+    # An English question's Chinese terms (and years): a second, Chinese view of it for the encoder.
+    bridge_text: str = ""
 
 
 def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInfo:
@@ -83,16 +89,20 @@ def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInf
     ))
     stripped = re.sub(r"[\s?？!！。,，]", "", normalized)
     keyword = not english and len(stripped) <= 8 and not _QUANTITY_WORDS.search(normalized)
-    lexical_text = normalized
+    lexical_text, bridge_text = normalized, ""
     if english:
-        lexical_text = " ".join([normalized, *chinese_terms(normalized)])
+        terms = chinese_terms(normalized)
+        lexical_text = " ".join([normalized, *terms])
+        bridge_text = " ".join([*terms, *map(str, years)]) if terms else ""
     return QueryInfo(
         original=query,
         lexical_text=lexical_text,
+        bridge_text=bridge_text,
         normalized=normalized,
         years=years,
         numbers=numbers,
         english=english,
         keyword=keyword,
         asks_quantity=bool(_QUANTITY_WORDS.search(normalized)),
+        asks_name=bool(_NAME_WORDS.search(normalized)),
     )

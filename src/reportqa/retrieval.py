@@ -25,7 +25,7 @@ class FusionWeights:
     """How much each leg counts; tuned on the dev set (see README)."""
 
     dense: float = 1.0
-    lexical: float = 0.6
+    lexical: float = 0.3
     rrf_k: float = 10.0
     year_boost: float = 0.5
     # A passage's dense score adds its best sentence's similarity: a one-line

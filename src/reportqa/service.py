@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from reportqa import index_store as store
 from reportqa.answer import AnswerExtractor, AnswerResult
 from reportqa.batching import QueryBatcher
@@ -129,6 +131,11 @@ class QAService:
         query = analyze(q, correct=engine.speller.correct)
         t = time.perf_counter()
         vector = self._batcher.embed(query.normalized)
+        if query.bridge_text:
+            # An English question is also embedded through its Chinese terms: the mean of the two
+            # views lands nearer the Chinese passages than the English question alone.
+            vector = vector + self._batcher.embed(query.bridge_text)
+            vector = vector / np.linalg.norm(vector)
         embed_ms = (time.perf_counter() - t) * 1000
         weights = LEG_ONLY.get(mode)
         retrieval = engine.retriever.retrieve(query, vector, k=k, doc=doc, year=year, weights=weights)
