@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from reportqa.models import Chunk, Paragraph, ParsedReport, Section, Span
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 MAX_CHARS = 450
 MERGE_BELOW = 80
 
-_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*")
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*(?:\*\*)?")
 _YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20[0-9])\d)(?=\s*年)")
 
 

@@ -104,8 +104,7 @@ def build(
 def _parse_file(file: Path):  # type: ignore[no-untyped-def]
     from reportqa.corpus import parse_file, read_manifest
 
-    meta = read_manifest(file.parent).get(file.name) if file.parent.joinpath("reports.toml").exists() else None
-    return parse_file(file, meta)
+    return parse_file(file, read_manifest(file.parent).get(file.name))
 
 
 @app.command()

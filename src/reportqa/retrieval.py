@@ -114,6 +114,19 @@ class Retriever:
     def __init__(self, index: SearchIndex, depth: int = 50) -> None:
         self.index = index
         self.depth = depth
+        # Per-chunk report id and year as arrays, so a filter is one vector comparison.
+        self._docs = np.array([c.doc_id for c in index.chunks], dtype=object)
+        self._years = np.array([-1 if c.year is None else c.year for c in index.chunks], dtype=np.int64)
+
+    def _allowed(self, doc: str | None, year: int | None) -> np.ndarray | None:
+        if doc is None and year is None:
+            return None
+        mask = np.ones(len(self.index.chunks), dtype=bool)
+        if doc is not None:
+            mask &= self._docs == doc
+        if year is not None:
+            mask &= self._years == year
+        return mask
 
     def _doc_years(self, chunk: Chunk) -> tuple[int, ...]:
         doc = self.index.documents.get(chunk.doc_id)
@@ -134,7 +147,7 @@ class Retriever:
         """Fuse both legs' rankings; `doc`/`year` restrict the candidates."""
         weights = weights or weights_for(query)
         timings: dict[str, float] = {}
-        allowed = _allowed(self.index, doc, year)
+        allowed = self._allowed(doc, year)
         depth = min(len(self.index.chunks), max(self.depth, k) * (4 if allowed is not None else 1))
 
         t = time.perf_counter()

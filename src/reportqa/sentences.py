@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-_END = re.compile(r"[。！？；!?;]+[”’」』）)]*|\n")
-_LEAD = re.compile(r"^[\s\-*•·◆]+(?=\S)")
+_END = re.compile(r"[。！？；!?;]+[”’」』）)]*(?:\*\*)?|\n")
+# List bullets (`- `, `• `, `- ◆ `, a Markdown `* `) before a sentence; `**bold**` is text, not a bullet.
+_LEAD = re.compile(r"^(?:\s*[-•·◆]\s*|\s*\*\s+)+|^\s+")
 MIN_SENTENCE = 6
 
 
@@ -28,7 +29,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for a, b in raw:
         lead = _LEAD.match(text[a:b])
-        if lead and not text[a:b].startswith("**"):
+        if lead:
             a += lead.end()
         while b > a and text[b - 1].isspace():
             b -= 1
@@ -36,14 +37,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             spans.append((a, b))
 
     merged: list[tuple[int, int]] = []
-    carry: int | None = None
-    for a, b in spans:
-        if carry is not None:
-            a, carry = carry, None
-        if b - a < MIN_SENTENCE and (a, b) != spans[-1]:
-            carry = a
+    pending: int | None = None  # start of a fragment waiting for the sentence after it
+    for i, (a, b) in enumerate(spans):
+        a = a if pending is None else pending
+        if b - a < MIN_SENTENCE and i < len(spans) - 1:
+            pending = a
             continue
         merged.append((a, b))
-    if carry is not None:
-        merged.append((carry, spans[-1][1]))
+        pending = None
     return merged

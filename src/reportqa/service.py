@@ -21,6 +21,7 @@ from reportqa.answer import AnswerExtractor, AnswerResult
 from reportqa.batching import QueryBatcher
 from reportqa.embedding import Embedder
 from reportqa.errors import InvalidQueryError
+from reportqa.models import Chunk
 from reportqa.normalize import analyze, has_control_chars, normalize_text
 from reportqa.retrieval import FusionWeights, Retriever
 from reportqa.schemas import Answer, DocumentDetail, DocumentSummary, Passage, SearchResponse
@@ -174,7 +175,7 @@ def _response(original: str, normalized: str, result: AnswerResult, k: int,
                           timings_ms={key: round(v, 2) for key, v in timings.items()})
 
 
-def source_offset(chunk, offset: int, *, end: bool = False) -> int:  # type: ignore[no-untyped-def]
+def source_offset(chunk: Chunk, offset: int, *, end: bool = False) -> int:
     """Map an offset inside a chunk's text to the report's source text.
 
     The chunk text is its source pieces joined by single newlines or nothing;
