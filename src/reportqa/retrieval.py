@@ -98,16 +98,6 @@ def _dense(index: SearchIndex, vector: np.ndarray, depth: int, sentence_weight: 
     return ids[order], scores[order]
 
 
-def _allowed(index: SearchIndex, doc: str | None, year: int | None) -> np.ndarray | None:
-    if doc is None and year is None:
-        return None
-    mask = np.ones(len(index.chunks), dtype=bool)
-    for i, c in enumerate(index.chunks):
-        if (doc is not None and c.doc_id != doc) or (year is not None and c.year != year):
-            mask[i] = False
-    return mask
-
-
 class Retriever:
     """Ranks an index's chunks for a query."""
 
