@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportqa.chunking import text_years
 from reportqa.models import Chunk
 from reportqa.normalize import QueryInfo
 from reportqa.retrieval import Candidate, Retrieval
@@ -25,7 +26,6 @@ from reportqa.search_index import SearchIndex
 _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")
 # A sentence that names something: a quoted name or a title.
 _NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
-_SENTENCE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年")
 # Provinces and major cities: a question about another place is not answered by Shanghai's figures.
 PLACES = tuple(
     (
@@ -62,8 +62,6 @@ class AnswerWeights:
     # Abstain when the quoted sentence shares (almost) nothing with the question.
     min_coverage: float = 0.05
     top_passages: int = 5
-    # How much the best sentence's score moves its passage in the final ranking.
-    rerank: float = 0.0
 
 
 @dataclass
@@ -108,7 +106,7 @@ def _year_conflict(text: str, years: tuple[int, ...]) -> bool:
     """A sentence that dates itself to other years than the ones asked about."""
     if not years:
         return False
-    named = {int(y) for y in _SENTENCE_YEAR.findall(text)}
+    named = set(text_years(text))
     return bool(named) and not named & set(years)
 
 
@@ -133,7 +131,6 @@ class AnswerExtractor:
     def __init__(self, index: SearchIndex, weights: AnswerWeights | None = None) -> None:
         self.index = index
         self.weights = weights or AnswerWeights()
-        self._sentence_vectors = index.sentences.vectors.astype(np.float32)
 
     def _idf(self, tokens: list[str]) -> dict[str, float]:
         return {t: self.index.lexical.idf(t) for t in tokens}
@@ -157,12 +154,12 @@ class AnswerExtractor:
             dated = [c for c in cands[: 2 * w.top_passages] if c.year_affinity > 0][: w.top_passages]
             pool = dated or pool
         best: SentenceChoice | None = None
-        passage_best: dict[int, float] = {}
+        query_vector = retrieval.query_vector.astype(np.float32)
         for cand in pool:
             rows = self.index.sentences.by_chunk.get(cand.row)
             if rows is None or len(rows) == 0:
                 continue
-            sims = self._sentence_vectors[rows] @ retrieval.query_vector.astype(np.float32)
+            sims = self.index.sentences.vectors[rows] @ query_vector
             meets = _constraints_met(cand.chunk, query.numbers)
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
             context = " ".join(cand.chunk.section_path[-2:])
@@ -177,12 +174,9 @@ class AnswerExtractor:
                          + w.year * cand.year_affinity
                          - (w.year_conflict if _year_conflict(text, query.years) else 0.0)
                          - (0.0 if meets else w.missing_number))
-                if cand.row not in passage_best or score > passage_best[cand.row]:
-                    passage_best[cand.row] = score
                 if best is None or score > best.score:
                     best = SentenceChoice(cand, a, b, score, float(sim), coverage)
-        ranked = sorted(pool, key=lambda c: -(c.score / top_score + w.rerank * passage_best.get(c.row, 0.0)))
-        ranked += [c for c in cands if c not in pool]
+        ranked = [*pool, *(c for c in cands if c not in pool)]
         no_lexical_match = all(c.lexical_score <= 0 for c in cands)
         result = self._verdict(ranked, best, query, no_lexical_match)
         if not result.no_answer and best is not None:

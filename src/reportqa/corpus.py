@@ -11,12 +11,11 @@ import re
 import tomllib
 import unicodedata
 import warnings
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportqa.chunking import chunk_report
+from reportqa.chunking import chunk_report, text_years
 from reportqa.errors import CorpusError
 from reportqa.loaders import SUPPORTED_SUFFIXES, load_text
 from reportqa.models import Chunk, ParsedReport, ReportMeta
@@ -24,7 +23,6 @@ from reportqa.sections import first_heading, parse_report
 
 MANIFEST_NAME = "reports.toml"
 _SAFE_ID = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff_.-]+")
-_YEAR = re.compile(r"(?<!\d)(20[0-4]\d|19[5-9]\d)(?=\s*年)")
 
 
 class MetadataWarning(UserWarning):
@@ -77,9 +75,9 @@ def read_manifest(corpus_dir: Path) -> dict[str, ReportMeta]:
 
 def infer_meta(path: Path, text: str) -> ReportMeta:
     """Metadata for a report nobody described: first heading as title, commonest year."""
-    years = Counter(int(y) for y in _YEAR.findall(text))
+    years = text_years(text)
     stem_year = re.search(r"(?<!\d)(20[0-4]\d|19[5-9]\d)(?!\d)", path.stem)
-    year = years.most_common(1)[0][0] if years else (int(stem_year.group(1)) if stem_year else None)
+    year = years[0] if years else (int(stem_year.group(1)) if stem_year else None)
     return ReportMeta(
         id=safe_id(path.stem),
         file=path.name,
