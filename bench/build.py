@@ -26,10 +26,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportqa import index_store as store
-from reportqa.build import BuildResult, build_index
-from reportqa.embedding import SentenceTransformerEmbedder
-from reportqa.model_setup import default_model_dir, ensure_model
+from reportqa.embedding.model_setup import default_model_dir, ensure_model
+from reportqa.embedding.sbert import SentenceTransformerEmbedder
+from reportqa.index import local as store
+from reportqa.index.build import BuildResult, build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -34,8 +34,8 @@ import faiss
 import numpy as np
 import psutil
 
-from reportqa.lexical import BM25Index, ChineseTokenizer, extract_user_terms
-from reportqa.vector_index import VectorIndex
+from reportqa.index.bm25_store import BM25Index, ChineseTokenizer, extract_user_terms
+from reportqa.index.faiss_store import VectorIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

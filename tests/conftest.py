@@ -24,7 +24,7 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def reports():
     """Every bundled report, parsed, keyed by its manifest id."""
-    from reportqa.corpus import iter_corpus
+    from reportqa.ingest.corpus import iter_corpus
 
     return {r.meta.id: r for r in iter_corpus(CORPUS)}
 
@@ -32,7 +32,7 @@ def reports():
 @pytest.fixture(scope="session")
 def embedder():
     """The real converted e5-small model (converted on first use if missing)."""
-    from reportqa.embedding import load_embedder
+    from reportqa.embedding.sbert import load_embedder
 
     return load_embedder()
 
@@ -40,7 +40,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, embedder) -> Path:
     """The bundled corpus built once per test session with the real model; treat it as read-only."""
-    from reportqa.build import build_index
+    from reportqa.index.build import build_index
 
     root = tmp_path_factory.mktemp("index") / "index"
     build_index(CORPUS, root, embedder)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from reportqa.chunking import MAX_CHARS, chunk_report
+from reportqa.ingest.chunking import MAX_CHARS, chunk_report
+from reportqa.ingest.sections import is_noise_line, parse_report
 from reportqa.models import ReportMeta
-from reportqa.sections import is_noise_line, parse_report
 
 
 def all_chunks(reports):

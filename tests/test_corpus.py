@@ -7,8 +7,8 @@ import warnings
 
 import pytest
 
-from reportqa.corpus import MetadataWarning, infer_meta, iter_corpus, read_manifest, safe_id
 from reportqa.errors import CorpusError
+from reportqa.ingest.corpus import MetadataWarning, infer_meta, iter_corpus, read_manifest, safe_id
 
 
 def test_manifest_describes_every_bundled_report(corpus_dir):

@@ -24,16 +24,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from reportqa import index_store as store
-from reportqa.build import build_index, embed_input
-from reportqa.chunking import CHUNKER_VERSION, chunk_report
-from reportqa.corpus import iter_corpus
-from reportqa.embedding import Embedder
+from reportqa.embedding.sbert import Embedder
 from reportqa.errors import IndexCorruptError, StaleIndexError
+from reportqa.index import local as store
+from reportqa.index.build import build_index, embed_input
+from reportqa.index.loaded import SearchIndex, load_search_index
+from reportqa.ingest.chunking import CHUNKER_VERSION, chunk_report
+from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import ParsedReport
-from reportqa.search_index import SearchIndex, load_search_index
-from reportqa.sentences import sentence_spans
 from reportqa.service import QAService
+from reportqa.text.sentences import sentence_spans
 from tests.server_utils import child_env, reportqa_command, run_cli
 
 pytestmark = pytest.mark.slow

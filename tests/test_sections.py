@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from reportqa.ingest.sections import parse_report
 from reportqa.models import ReportMeta
-from reportqa.sections import parse_report
 
 
 def titles(report) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportqa.sentences import sentence_spans
+from reportqa.text.sentences import sentence_spans
 
 
 def sentences(text: str) -> list[str]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from reportqa.errors import IndexCorruptError, InvalidQueryError
-from reportqa.vector_index import VectorIndex
+from reportqa.index.faiss_store import VectorIndex
 
 DIM = 32
 

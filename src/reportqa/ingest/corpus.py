@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportqa.chunking import chunk_report, text_years
 from reportqa.errors import CorpusError
-from reportqa.loaders import SUPPORTED_SUFFIXES, load_text
+from reportqa.ingest.chunking import chunk_report, text_years
+from reportqa.ingest.loaders import SUPPORTED_SUFFIXES, load_text
+from reportqa.ingest.sections import first_heading, parse_report
 from reportqa.models import Chunk, ParsedReport, ReportMeta
-from reportqa.sections import first_heading, parse_report
 
 MANIFEST_NAME = "reports.toml"
 _SAFE_ID = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff_.-]+")

@@ -14,15 +14,16 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reportqa.errors import ModelSetupError
+from reportqa.embedding.base import Embedder
 
 # Also sets the offline switches; transformers and sentence-transformers are only imported lazily, after it.
-from reportqa.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
-from reportqa.onnx_encoder import OnnxQueryEncoder, is_mean_pooled, load_query_encoder
+from reportqa.embedding.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
+from reportqa.embedding.onnx_encoder import OnnxQueryEncoder, is_mean_pooled, load_query_encoder
+from reportqa.errors import ModelSetupError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -33,33 +34,6 @@ MODEL_ENV = "REPORTQA_MODEL"
 # e5's training prompts; used when a model's config does not declare its own.
 DEFAULT_PROMPTS = {"query": "query: ", "passage": "passage: "}
 _PROMPT_ALIASES = {"query": ("query",), "passage": ("passage", "document")}
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """What the pipeline needs from an embedding model."""
-
-    model_id: str
-    checksum: str
-    dim: int
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """float32 (n, dim), L2-normalised, encoded as questions."""
-        ...
-
-    def embed_passages(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 32,
-        progress: Callable[[int], None] | None = None,
-    ) -> np.ndarray:
-        """float32 (n, dim), L2-normalised, encoded as documents; `progress(done)` after each batch."""
-        ...
-
-    def warm_up(self) -> None:
-        """Pay the first-call costs (thread pools, allocator) before the first real request."""
-        ...
 
 
 class SentenceTransformerEmbedder:

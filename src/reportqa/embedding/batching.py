@@ -16,7 +16,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from reportqa.embedding import Embedder
+from reportqa.embedding.base import Embedder
 
 
 class QueryBatcher:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportqa.chunking import text_years
+from reportqa.index.loaded import SearchIndex
+from reportqa.ingest.chunking import text_years
 from reportqa.models import Chunk
-from reportqa.normalize import QueryInfo
-from reportqa.retrieval import Candidate, Retrieval
-from reportqa.search_index import SearchIndex
+from reportqa.query.analyze import QueryInfo
+from reportqa.rank.retrieval import Candidate, Retrieval
 
 # A figure is a number that is not a year: `17244家`, `4.4%`, `5200.73亿元`.
 _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")

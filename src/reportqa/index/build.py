@@ -18,17 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa import index_store as store
-from reportqa.chunking import CHUNKER_VERSION, chunk_report
-from reportqa.corpus import iter_corpus
-from reportqa.embed_cache import EmbeddingCache
-from reportqa.embedding import Embedder
+from reportqa.embedding.base import Embedder
+from reportqa.embedding.cache import EmbeddingCache
 from reportqa.errors import ReportQAError
-from reportqa.lexical import BM25Index, ChineseTokenizer, extract_user_terms
+from reportqa.index import local as store
+from reportqa.index.bm25_store import BM25Index
+from reportqa.index.faiss_store import VectorIndex
+from reportqa.index.loaded import SENTENCE_SPANS, SENTENCE_VECTORS, load_search_index
+from reportqa.index.tokenizer import ChineseTokenizer, extract_user_terms
+from reportqa.ingest.chunking import CHUNKER_VERSION, chunk_report
+from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import Chunk, ParsedReport
-from reportqa.search_index import SENTENCE_SPANS, SENTENCE_VECTORS, load_search_index
-from reportqa.sentences import sentence_spans
-from reportqa.vector_index import VectorIndex
+from reportqa.text.sentences import sentence_spans
 
 DEFAULT_ANN_THRESHOLD = 50_000
 

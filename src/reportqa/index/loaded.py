@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from reportqa import index_store as store
-from reportqa.chunking import CHUNKER_VERSION
 from reportqa.errors import IndexCorruptError
-from reportqa.lexical import BM25Index, ChineseTokenizer
+from reportqa.index import local as store
+from reportqa.index.bm25_store import BM25Index
+from reportqa.index.faiss_store import VectorIndex
+from reportqa.index.tokenizer import ChineseTokenizer
+from reportqa.ingest.chunking import CHUNKER_VERSION
 from reportqa.models import Chunk
-from reportqa.vector_index import VectorIndex
 
 SENTENCE_VECTORS = "sentences.npy"
 SENTENCE_SPANS = "sentences.json"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reportqa.index.loaded import SearchIndex
 from reportqa.models import Chunk
-from reportqa.normalize import QueryInfo
-from reportqa.search_index import SearchIndex
+from reportqa.query.analyze import QueryInfo
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from reportqa.build import BuildResult, build_index
-from reportqa.embedding import Embedder
+from reportqa.embedding.base import Embedder
 from reportqa.errors import ReportQAError
+from reportqa.index.build import BuildResult, build_index
 
 State = Literal["running", "succeeded", "failed"]
 

@@ -26,13 +26,13 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reportqa.embedding import Embedder
+from reportqa.embedding.base import Embedder
 from reportqa.errors import InvalidQueryError, ReportQAError
-from reportqa.rebuild import RebuildBusyError, RebuildJobs, RebuildStatus
 from reportqa.schemas import DocumentDetail, DocumentSummary, ErrorBody, Health, SearchResponse
 from reportqa.service import MAX_K, MAX_QUERY_CHARS, QAService
+from reportqa.web.rebuild import RebuildBusyError, RebuildJobs, RebuildStatus
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WEB_DIR = Path(__file__).resolve().parent / "static"
 _DOC_ID = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff_.-]{1,120}$")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

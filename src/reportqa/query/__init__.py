@@ -1,0 +1,1 @@
+"""Stage 4, query analysis: normalisation, language profiles, years and figures asked, typo fixes."""
