@@ -27,8 +27,9 @@ import pytest
 from reportqa.embedding.sbert import Embedder
 from reportqa.errors import IndexCorruptError, StaleIndexError
 from reportqa.index import local as store
+from reportqa.index.base import SearchIndex
 from reportqa.index.build import build_index, embed_input
-from reportqa.index.loaded import SearchIndex, load_search_index
+from reportqa.index.local import LocalCatalog
 from reportqa.ingest.chunking import CHUNKER_VERSION, chunk_report
 from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import ParsedReport
@@ -107,8 +108,8 @@ def dense_rank(index: SearchIndex, embedder: Embedder, query: str, needle: str, 
     """
     needle_chunks = [c.id for c in index.chunks if needle in c.text]
     assert needle_chunks, f"no chunk contains {needle!r}: the test's premise is wrong"
-    _, ids = index.vectors.search(embedder.embed_queries([query]), k)
-    ranked = [index.chunks[i] for i in ids[0].tolist() if i >= 0]
+    hits = index.vectors.search(embedder.embed_queries([query])[0], k)
+    ranked = index.chunks.get(hits.keys.tolist())
     assert len(ranked) == min(k, index.chunk_count)
     return next((rank for rank, c in enumerate(ranked) if needle in c.text), None)
 
@@ -172,7 +173,7 @@ def grown_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def full_index(built_index: Path, embedder: Embedder) -> SearchIndex:
     """The session's bundled-corpus index, loaded once for the dense-retrieval tests."""
-    return load_search_index(built_index, model_checksum=embedder.checksum)
+    return LocalCatalog(built_index).open(model_checksum=embedder.checksum)
 
 
 # --------------------------------------------------------------------------- dense retrieval
@@ -251,7 +252,7 @@ def test_adding_a_report_embeds_only_the_new_reports_texts(
     assert result.reused == len(old_texts) + len(new_texts) - len(expected)
     assert result.document_count == 2
     assert store.current_version(root) == result.version != before
-    index = load_search_index(root, model_checksum=embedder.checksum)
+    index = LocalCatalog(root).open(model_checksum=embedder.checksum)
     assert set(index.documents) == {"2024-overview", ADDED_ID}
     assert index.chunk_count == result.chunk_count
     assert index.chunk_count == len(chunk_report(parse_corpus(grown_corpus)[ADDED_ID])) + len(
@@ -273,7 +274,7 @@ def test_rebuilding_an_unchanged_corpus_embeds_nothing_and_reports_up_to_date(
     assert counting.passage_calls == 0 and counting.passages == []
     assert result.version == before == store.current_version(root)
     assert version_dirs(root) == [before]
-    assert result.chunk_count == load_search_index(root).chunk_count > 0
+    assert result.chunk_count == LocalCatalog(root).open().chunk_count > 0
 
 
 # --------------------------------------------------------------------------- crash safety
@@ -323,7 +324,7 @@ def test_a_build_killed_while_embedding_leaves_the_previous_version_serving(
     assert store.current_version(root) == killed_build["before"]
     assert version_dirs(root) == [killed_build["before"]]
 
-    index = load_search_index(root, model_checksum=embedder.checksum)
+    index = LocalCatalog(root).open(model_checksum=embedder.checksum)
     assert set(index.documents) == {"2024-overview"}
     response = QAService(root, embedder).search(CONTRACT_QUESTION)
     assert response.answer is not None and not response.no_answer
@@ -350,7 +351,7 @@ def test_the_build_after_a_killed_one_succeeds_and_removes_dead_staging_dirs(
     assert store.current_version(root) == result.version != killed_build["before"]
     assert staging_dirs(root) == []
     assert version_dirs(root) == [result.version]
-    index = load_search_index(root, model_checksum=embedder.checksum)
+    index = LocalCatalog(root).open(model_checksum=embedder.checksum)
     assert set(index.documents) == {"2024-overview", ADDED_ID}
 
 
@@ -402,7 +403,7 @@ def test_a_damaged_index_file_is_refused_with_the_rebuild_command(
     """Damage must surface as an error the user can act on, never as garbage answers or a crash."""
     root = damaged_copy(small_index, tmp_path / "index", DAMAGES[damage])
     with pytest.raises((IndexCorruptError, StaleIndexError)) as caught:
-        load_search_index(root, model_checksum=embedder.checksum)
+        LocalCatalog(root).open(model_checksum=embedder.checksum)
     assert "reportqa build" in str(caught.value)
 
 
@@ -470,7 +471,7 @@ def test_an_index_built_by_another_model_or_chunker_is_refused_as_stale(
     path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
     with pytest.raises(StaleIndexError) as caught:
-        load_search_index(root, model_checksum=embedder.checksum)
+        LocalCatalog(root).open(model_checksum=embedder.checksum)
     assert "reportqa build" in str(caught.value)
 
 
@@ -478,7 +479,7 @@ def test_the_unmodified_small_index_loads_with_the_model_checksum(
     small_index: Path, embedder: Embedder
 ) -> None:
     """The control for the damage and staleness tests: their copies fail only because of the change."""
-    index = load_search_index(small_index, model_checksum=embedder.checksum)
+    index = LocalCatalog(small_index).open(model_checksum=embedder.checksum)
     assert set(index.documents) == {"2024-overview"}
     assert any(CONTRACT_ANSWER in c.text for c in index.chunks)
 

@@ -25,9 +25,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from reportqa.errors import IndexCorruptError
+from reportqa.errors import REBUILD_HINT, IndexCorruptError
+from reportqa.index.base import NO_FILTER, Filter, Hits
+from reportqa.index.memory import RowTable
+from reportqa.index.tokenizer import ChineseTokenizer
 
-REBUILD_HINT = "run `reportqa build` to rebuild the index"
 
 def _corrupt(path: Path, why: str) -> IndexCorruptError:
     return IndexCorruptError(f"Lexical index file {path.name} is {why}; {REBUILD_HINT}.")
@@ -116,15 +118,18 @@ class BM25Index:
             out[w.indices[start:end]] += w.data[start:end]
         return out
 
-    def search(self, query_tokens: Iterable[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query_tokens: Iterable[str], k: int, *, mask: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         """The top-k documents as (ids int64, scores float32), best first.
 
-        Only documents holding at least one query term are returned, so there
-        may be fewer than k (none for an all-unknown query).
+        Only documents holding at least one query term (and admitted by `mask`, a
+        boolean array over documents) are returned, so there may be fewer than k.
         """
         if k < 1:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         scores = self.scores(query_tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, np.float32(0.0))
         if scores.size > k:
             # Partitioning the whole array in place of gathering the nonzero hits
             # first is ~30% faster when common terms touch most documents.
@@ -214,3 +219,35 @@ def _bm25_weights(
     freq = tf.data
     tf.data = (idf[col_of] * freq * np.float32(k1 + 1.0) / (freq + norm[tf.indices])).astype(np.float32)
     return tf
+
+
+class BM25Store:
+    """`LexicalStore` over a `BM25Index`: takes text, returns keys, filters by a row mask.
+
+    The filter is applied to the score vector before the top-k partition (bm25s's
+    `weight_mask`), so a filtered query costs the same as an unfiltered one and never
+    returns fewer hits than exist.
+    """
+
+    def __init__(self, index: BM25Index, tokenizer: ChineseTokenizer, table: RowTable) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+        self.table = table
+        self._vocabulary = index.vocabulary
+
+    @property
+    def size(self) -> int:
+        return self.index.size
+
+    def describe(self) -> dict[str, Any]:
+        return self.index.describe()
+
+    def idf(self, token: str) -> float:
+        return self.index.idf(token)
+
+    def vocabulary(self) -> frozenset[str]:
+        return self._vocabulary
+
+    def search(self, text: str, k: int, *, where: Filter = NO_FILTER) -> Hits:
+        ids, scores = self.index.search(self.tokenizer.tokenize(text), k, mask=self.table.mask(where))
+        return Hits(self.table.keys[ids], scores.astype(np.float32))

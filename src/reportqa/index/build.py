@@ -11,7 +11,7 @@ import hashlib
 import platform
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -22,13 +22,13 @@ from reportqa.embedding.base import Embedder
 from reportqa.embedding.cache import EmbeddingCache
 from reportqa.errors import ReportQAError
 from reportqa.index import local as store
-from reportqa.index.bm25_store import BM25Index
-from reportqa.index.faiss_store import VectorIndex
-from reportqa.index.loaded import SENTENCE_SPANS, SENTENCE_VECTORS, load_search_index
-from reportqa.index.tokenizer import ChineseTokenizer, extract_user_terms
+from reportqa.index.base import Catalog, IndexContents
+from reportqa.index.local import LocalCatalog
+from reportqa.index.tokenizer import extract_user_terms
 from reportqa.ingest.chunking import CHUNKER_VERSION, chunk_report
 from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import Chunk, ParsedReport
+from reportqa.settings import Settings
 from reportqa.text.sentences import sentence_spans
 
 DEFAULT_ANN_THRESHOLD = 50_000
@@ -74,22 +74,27 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _is_up_to_date(root: Path, doc_hashes: dict[str, str], checksum: str, ann_threshold: int) -> bool:
-    """Same inputs as the serving version, and that version loads: then there is nothing to do.
+def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, ann_threshold: int) -> bool:
+    """Same inputs as the serving version, and that version opens: then there is nothing to do.
 
-    Loading matters: `reportqa build` is the fix the error messages name for a damaged index.
+    Opening matters: `reportqa build` is the fix the error messages name for a damaged index.
     """
+    manifest = catalog.current_manifest()
+    if manifest is None:
+        return False
+    same = (
+        manifest.get("documents") == doc_hashes
+        and manifest.get("chunker_version") == CHUNKER_VERSION
+        and manifest.get("model", {}).get("checksum") == checksum
+        and manifest.get("ann_threshold") == ann_threshold
+    )
+    if not same:
+        return False
     try:
-        manifest = store.read_manifest(store.current_dir(root))
-        same = (
-            manifest.get("documents") == doc_hashes
-            and manifest.get("chunker_version") == CHUNKER_VERSION
-            and manifest.get("model", {}).get("checksum") == checksum
-            and manifest.get("ann_threshold") == ann_threshold
-        )
-        return same and load_search_index(root, model_checksum=checksum) is not None
+        catalog.open(model_checksum=checksum)
     except Exception:  # any unreadable index simply means: build
         return False
+    return True
 
 
 EMBED_SLICE = 512
@@ -131,29 +136,36 @@ def build_index(
     progress: Callable[[int, int], None] | None = None,
     after_embedding: Callable[[], None] | None = None,
     batch_size: int = 32,
+    catalog: Catalog | None = None,
+    ranking: Mapping[str, object] | None = None,
 ) -> BuildResult:
     """Build and publish a new index version; the old one serves until the switch.
 
     `after_embedding` is a hook for tests that need to interrupt a build midway. A server
     rebuilding itself passes a small `batch_size` so searches wait less for the shared encoder.
+    `catalog` is where the version is stored (the local FAISS folder at `index_root` unless
+    another backend is given); the embedding cache always lives under `index_root`, so
+    switching backends embeds nothing again. `ranking` (the ranking settings) is recorded in
+    the manifest.
     """
     started = time.perf_counter()
-    with store.build_lock(index_root), warnings.catch_warnings(record=True) as caught:
+    catalog = catalog or LocalCatalog(index_root)
+    with catalog.lock(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         reports: list[ParsedReport] = list(iter_corpus(corpus_dir))
         notes = [str(w.message) for w in caught]
         doc_hashes = {r.meta.id: content_hash(r.text + repr(r.meta)) for r in reports}
-        if not force and _is_up_to_date(index_root, doc_hashes, embedder.checksum, ann_threshold):
-            version = store.current_version(index_root) or ""
-            manifest = store.read_manifest(index_root / version)
-            return BuildResult(version, manifest["chunk_count"], len(reports), 0, manifest["chunk_count"],
-                               time.perf_counter() - started, up_to_date=True, warnings=notes)
+        if not force and _is_up_to_date(catalog, doc_hashes, embedder.checksum, ann_threshold):
+            manifest = catalog.current_manifest() or {}
+            return BuildResult(catalog.current_version() or "", manifest["chunk_count"], len(reports), 0,
+                               manifest["chunk_count"], time.perf_counter() - started, up_to_date=True,
+                               warnings=notes)
 
         chunks = [c for r in reports for c in chunk_report(r)]
         if not chunks:
             raise ReportQAError(f"the corpus in {corpus_dir.name}/ has no text to index")
         cache = EmbeddingCache(index_root / "embed-cache", embedder.checksum, embedder.dim)
-        sentence_rows = [[row, a, b] for row, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
+        sentence_rows = [(row, a, b) for row, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
         sentence_texts = [chunks[row].text[a:b] for row, a, b in sentence_rows]
         all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress,
                                       batch_size)
@@ -161,31 +173,27 @@ def build_index(
         if after_embedding:
             after_embedding()
 
-        tokenizer = ChineseTokenizer(extract_user_terms(c.text for c in chunks))
-        lexical = BM25Index.build([tokenizer.tokenize(lexical_input(c)) for c in chunks])
-        vector_index = VectorIndex.build(vectors, ann_threshold=ann_threshold)
-
-        staging = store.new_version_dir(index_root, content_hash("".join(sorted(doc_hashes.values()))))
-        store.save_chunks(staging / store.CHUNKS, chunks)
-        store.save_documents(staging / store.DOCUMENTS,
-                             [store.document_record(r, doc_hashes[r.meta.id]) for r in reports])
-        store.write_json(staging / store.TERMS, tokenizer.user_terms)
-        lexical.save(staging / store.LEXICAL)
-        vector_index.save(staging / store.VECTORS)
-        np.save(staging / SENTENCE_VECTORS, sentence_vectors.astype(np.float16), allow_pickle=False)
-        store.write_json(staging / SENTENCE_SPANS, sentence_rows)
-        store.write_json(staging / store.MANIFEST, {
-            "format_version": store.FORMAT_VERSION,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": embedder.dim},
-            "chunker_version": CHUNKER_VERSION,
-            "chunk_count": len(chunks),
-            "documents": doc_hashes,
-            "vector_index": vector_index.describe(),
-            "ann_threshold": ann_threshold,
-            "lexical": {"kind": "bm25", "tokenizer": "jieba cut_for_search", "user_terms": len(tokenizer.user_terms)},
-            "versions": _versions(),
-        })
-        version = store.publish(index_root, staging)
+        staged = catalog.stage(IndexContents(
+            chunks=chunks,
+            documents=[store.document_record(r, doc_hashes[r.meta.id]) for r in reports],
+            chunk_vectors=vectors,
+            sentence_rows=sentence_rows,
+            sentence_vectors=sentence_vectors,
+            user_terms=extract_user_terms(c.text for c in chunks),
+            lexical_texts=[lexical_input(c) for c in chunks],
+            ann_threshold=ann_threshold,
+            manifest={
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": embedder.dim},
+                "chunker_version": CHUNKER_VERSION,
+                "chunk_count": len(chunks),
+                "documents": doc_hashes,
+                "corpus_digest": content_hash("".join(sorted(doc_hashes.values()))),
+                "ann_threshold": ann_threshold,
+                "ranking": dict(ranking if ranking is not None else Settings().ranking_params()),
+                "versions": _versions(),
+            },
+        ))
+        version = catalog.publish(staged)
         return BuildResult(version, len(chunks), len(reports), embedded, len(all_vectors) - embedded,
                            time.perf_counter() - started, warnings=notes)

@@ -22,9 +22,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from reportqa.errors import IndexCorruptError, InvalidQueryError
+from reportqa.errors import REBUILD_HINT, IndexCorruptError, InvalidQueryError
+from reportqa.index.base import NO_FILTER, Filter, Hits
+from reportqa.index.memory import RowTable
 
-REBUILD_HINT = "run `reportqa build` to rebuild the index"
 
 KIND_FLAT = "flat"
 KIND_HNSW = "hnsw"
@@ -142,10 +143,12 @@ class VectorIndex:
             self._index.hnsw.efSearch = max(1, int(ef_search))
         self._kind, self._params = _describe_faiss(self._index)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores float32, ids int64), one row per query, best first.
 
-        Where fewer than k vectors can be returned the ids are -1 and the scores -inf.
+        `allowed` (a boolean mask over rows) restricts the search inside faiss. Where fewer
+        than k vectors can be returned the ids are -1 and the scores -inf.
         """
         if k < 1:
             raise InvalidQueryError(f"k must be at least 1, got {k}.")
@@ -154,7 +157,14 @@ class VectorIndex:
             raise InvalidQueryError(
                 f"Query vectors have dimension {matrix.shape[1]} but the index has {self.dim}."
             )
-        scores, ids = self._index.search(matrix, k)
+        if allowed is None:
+            scores, ids = self._index.search(matrix, k)
+        else:
+            bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+            selector = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bits))
+            params = _search_params(self._index, self._kind, selector)
+            scores, ids = self._index.search(matrix, k, params=params)
+            del bits  # the selector reads the bitmap during the search only
         scores[ids < 0] = -np.inf
         return scores, ids.astype(np.int64, copy=False)
 
@@ -182,6 +192,15 @@ class VectorIndex:
             return cls(index)
         except (RuntimeError, MemoryError, TypeError) as exc:
             raise _corrupt(path, "unreadable") from exc
+
+
+def _search_params(index: Any, kind: str, selector: Any) -> Any:
+    """Search parameters carrying an ID selector, keeping the index's own speed/recall knobs."""
+    if kind == KIND_IVF:
+        return faiss.SearchParametersIVF(sel=selector, nprobe=int(index.nprobe))
+    if kind == KIND_HNSW:
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=int(index.hnsw.efSearch))
+    return faiss.SearchParameters(sel=selector)
 
 
 def _corrupt(path: Path, why: str) -> IndexCorruptError:
@@ -248,3 +267,33 @@ def _build_ivf(data: np.ndarray) -> Any:
     index.add(data)
     index.nprobe = ivf_nprobe(nlist)
     return index  # faiss's Python wrapper keeps `quantizer` alive with the index
+
+
+class FaissVectorStore:
+    """`VectorStore` over a row-numbered `VectorIndex`: keys out, filters pushed into faiss.
+
+    A filter becomes a bitmap ID selector passed in faiss's search parameters, so an
+    exact index scores only the admitted rows and an IVF index skips the others while
+    scanning its lists; nothing is over-fetched and dropped afterwards.
+    """
+
+    def __init__(self, index: VectorIndex, table: RowTable) -> None:
+        self.index = index
+        self.table = table
+
+    @property
+    def size(self) -> int:
+        return self.index.size
+
+    def describe(self) -> dict[str, Any]:
+        return self.index.describe()
+
+    def search(self, vector: np.ndarray, k: int, *, where: Filter = NO_FILTER) -> Hits:
+        mask = self.table.mask(where)
+        if mask is not None and not mask.any():
+            return Hits.empty()
+        k = max(1, min(k, self.size if mask is None else int(mask.sum())))
+        scores, ids = self.index.search(vector.reshape(1, -1), k, allowed=mask)
+        keep = ids[0] >= 0
+        rows = ids[0][keep]
+        return Hits(self.table.keys[rows], scores[0][keep].astype(np.float32))

@@ -1,4 +1,4 @@
-"""The on-disk index: versioned directories published atomically.
+"""The local backend's catalog: versioned index directories published atomically.
 
 Layout under the index root::
 
@@ -8,7 +8,8 @@ Layout under the index root::
     embed-cache/<model>/    passage embeddings keyed by chunk-text hash
 
 A build writes a new version directory and only then switches CURRENT to it,
-so a killed or failed build leaves the previous index serving.
+so a killed or failed build leaves the previous index serving. `LocalCatalog` is
+this layout behind the `Catalog` protocol: the only code that knows file names.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from reportqa.errors import IndexCorruptError, IndexNotFoundError, ReportQAError, StaleIndexError
+import numpy as np
+
+from reportqa.errors import REBUILD_HINT, IndexCorruptError, IndexNotFoundError, ReportQAError, StaleIndexError
+from reportqa.index.base import IndexContents, SearchIndex
+from reportqa.index.bm25_store import BM25Index, BM25Store
+from reportqa.index.faiss_store import FaissVectorStore, VectorIndex
+from reportqa.index.memory import ArraySentenceStore, MemoryChunkStore, RowTable
+from reportqa.index.tokenizer import ChineseTokenizer
 from reportqa.models import Chunk, ParsedReport, Section, Span
 
 FORMAT_VERSION = 1
@@ -35,7 +43,8 @@ DOCUMENTS = "documents.json"
 VECTORS = "vectors.faiss"
 LEXICAL = "lexical.npz"
 TERMS = "lexical_terms.json"
-REBUILD_HINT = "run `reportqa build` to rebuild it"
+SENTENCE_VECTORS = "sentences.npy"
+SENTENCE_SPANS = "sentences.json"
 
 
 @dataclass(frozen=True)
@@ -278,3 +287,98 @@ def check_compatible(manifest: dict[str, Any], *, model_checksum: str, chunker_v
             f"the index was built with another embedding model ({manifest.get('model', {}).get('id')}): "
             f"{REBUILD_HINT}"
         )
+
+
+class LocalCatalog:
+    """`Catalog` over an index folder: FAISS for vectors, BM25 in RAM, a `CURRENT` pointer."""
+
+    backend = "faiss"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def current_version(self) -> str | None:
+        return current_version(self.root)
+
+    def current_manifest(self) -> dict[str, Any] | None:
+        try:
+            return read_manifest(current_dir(self.root))
+        except ReportQAError:
+            return None
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        return build_lock(self.root)
+
+    def open(self, *, model_checksum: str | None = None) -> SearchIndex:
+        """Load the serving version's stores into memory; refuse an incompatible or damaged one."""
+        from reportqa.ingest.chunking import CHUNKER_VERSION
+
+        version_dir = current_dir(self.root)
+        manifest = read_manifest(version_dir)
+        if model_checksum is not None:
+            check_compatible(manifest, model_checksum=model_checksum, chunker_version=CHUNKER_VERSION)
+        chunks = load_chunks(version_dir / CHUNKS)
+        documents = {d.id: d for d in load_documents(version_dir / DOCUMENTS)}
+        vectors = VectorIndex.load(version_dir / VECTORS)
+        lexical = BM25Index.load(version_dir / LEXICAL)
+        tokenizer = ChineseTokenizer(read_json(version_dir / TERMS))
+        try:
+            sentence_vectors = np.load(version_dir / SENTENCE_VECTORS, allow_pickle=False)
+        except (FileNotFoundError, ValueError, OSError):
+            raise IndexCorruptError(f"index file {SENTENCE_VECTORS} is missing or damaged: {REBUILD_HINT}") from None
+        spans = read_json(version_dir / SENTENCE_SPANS)
+        table = RowTable.from_chunks(chunks)
+        try:
+            sentences = ArraySentenceStore(np.asarray(spans, dtype=np.int64), sentence_vectors, table)
+        except (ValueError, TypeError):
+            raise IndexCorruptError(f"index file {SENTENCE_SPANS} is damaged: {REBUILD_HINT}") from None
+        sizes = {len(chunks), vectors.size, lexical.size, manifest.get("chunk_count")}
+        if len(sizes) != 1 or len(sentences) != len(sentence_vectors):
+            raise IndexCorruptError(f"the index files of version {version_dir.name} disagree in size: "
+                                    f"{REBUILD_HINT}")
+        return SearchIndex(
+            version=version_dir.name,
+            manifest=manifest,
+            chunks=MemoryChunkStore(chunks, table),
+            vectors=FaissVectorStore(vectors, table),
+            lexical=BM25Store(lexical, tokenizer, table),
+            sentences=sentences,
+            tokenize=tokenizer.tokenize,
+            documents=documents,
+        )
+
+    def stage(self, contents: IndexContents) -> str:
+        """Build the FAISS and BM25 structures and write a complete version into a staging folder."""
+        chunks = contents.chunks
+        RowTable.from_chunks(chunks)  # refuses colliding keys before anything is written
+        tokenizer = ChineseTokenizer(contents.user_terms)
+        lexical = BM25Index.build([tokenizer.tokenize(t) for t in contents.lexical_texts])
+        vector_index = VectorIndex.build(contents.chunk_vectors, ann_threshold=contents.ann_threshold)
+        digest = contents.manifest.get("corpus_digest", "")
+        staging = new_version_dir(self.root, digest)
+        try:
+            save_chunks(staging / CHUNKS, chunks)
+            save_documents(staging / DOCUMENTS, contents.documents)
+            write_json(staging / TERMS, list(tokenizer.user_terms))
+            lexical.save(staging / LEXICAL)
+            vector_index.save(staging / VECTORS)
+            np.save(staging / SENTENCE_VECTORS, contents.sentence_vectors.astype(np.float16), allow_pickle=False)
+            write_json(staging / SENTENCE_SPANS, [list(r) for r in contents.sentence_rows])
+            write_json(staging / MANIFEST, {
+                **contents.manifest,
+                "format_version": FORMAT_VERSION,
+                "backend": self.backend,
+                "vector_index": vector_index.describe(),
+                "lexical": {**lexical.describe(), "tokenizer": "jieba cut_for_search",
+                            "user_terms": len(tokenizer.user_terms)},
+            })
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging.name
+
+    def publish(self, staged: str) -> str:
+        return publish(self.root, self.root / staged)
+
+    def discard(self, staged: str) -> None:
+        shutil.rmtree(self.root / staged, ignore_errors=True)

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportqa.index.loaded import SearchIndex
-from reportqa.ingest.chunking import text_years
+from reportqa.index.base import SearchIndex
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
+from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
+from reportqa.settings import AnswerSettings
+from reportqa.text.zh import FIGURE as _FIGURE
+from reportqa.text.zh import text_years
 
-# A figure is a number that is not a year: `17244家`, `4.4%`, `5200.73亿元`.
-_FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d\s*年)\d+(?:\.\d+)?")
 # A sentence that names something: a quoted name or a title.
 _NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
 # Provinces and major cities: a question about another place is not answered by Shanghai's figures.
@@ -36,32 +37,6 @@ PLACES = tuple(
         "韩国 德国 英国 法国 俄罗斯 印度 新加坡 欧盟 欧洲 "
     ).split()
 )
-# Words that make a question a question; matching them says nothing about the answer.
-QUESTION_WORDS = frozenset(
-    (
-        "多少 什么 哪些 哪个 哪里 哪一年 哪年 几个 几家 几项 是否 如何 怎么 怎样 分别 "
-        "是多少 有多少 叫什么 名字 第几 排名 情况 主要 哪 几 吗 呢 what which "
-        "how many much is are was were the of in on "
-        "for to a an and did does do there "
-    ).split()
-)
-
-
-@dataclass(frozen=True)
-class AnswerWeights:
-    """Scoring weights, tuned on the dev set (see README)."""
-
-    dense: float = 1.0
-    lexical: float = 0.6
-    figure: float = 0.05
-    name: float = 0.05
-    retrieval: float = 4.0
-    year: float = 0.05
-    year_conflict: float = 0.15
-    missing_number: float = 0.15
-    # Abstain when the quoted sentence shares (almost) nothing with the question.
-    min_coverage: float = 0.05
-    top_passages: int = 5
 
 
 @dataclass
@@ -92,13 +67,13 @@ class AnswerResult:
     reason: str
 
 
-def _coverage(tokens: list[str], text: str, idf: dict[str, float], context: str = "") -> float:
-    """IDF-weighted share of the question's tokens in a sentence; half credit for its section titles."""
+def _coverage(tokens: list[str], text: str, idf: dict[str, float], context: str, context_credit: float) -> float:
+    """IDF-weighted share of the question's tokens in a sentence; partial credit for its section titles."""
     if not tokens:
         return 0.0
     text, context = text.lower(), context.lower()
     total = sum(idf.get(t, 1.0) for t in tokens)
-    hit = sum(idf.get(t, 1.0) * (1.0 if t in text else 0.5 if t in context else 0.0) for t in tokens)
+    hit = sum(idf.get(t, 1.0) * (1.0 if t in text else context_credit if t in context else 0.0) for t in tokens)
     return hit / total if total else 0.0
 
 
@@ -128,9 +103,9 @@ def _constraints_met(chunk: Chunk, numbers: tuple[str, ...]) -> bool:
 class AnswerExtractor:
     """Chooses the answer sentence among the top passages of a retrieval."""
 
-    def __init__(self, index: SearchIndex, weights: AnswerWeights | None = None) -> None:
+    def __init__(self, index: SearchIndex, weights: AnswerSettings | None = None) -> None:
         self.index = index
-        self.weights = weights or AnswerWeights()
+        self.weights = weights or AnswerSettings()
 
     def _idf(self, tokens: list[str]) -> dict[str, float]:
         return {t: self.index.lexical.idf(t) for t in tokens}
@@ -143,7 +118,7 @@ class AnswerExtractor:
             return AnswerResult([], None, True, "none", "没有检索到相关段落")
         # An English question's words never occur in the reports; its Chinese terms do.
         token_source = query.bridge_text if query.english else (query.lexical_text or query.normalized)
-        tokens = [t for t in dict.fromkeys(self.index.tokenizer.tokenize(token_source))
+        tokens = [t for t in dict.fromkeys(self.index.tokenize(token_source))
                   if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
                   and not (t.isdigit() and int(t) in query.years)]
         idf = self._idf(tokens)
@@ -151,31 +126,30 @@ class AnswerExtractor:
         pool = cands[: w.top_passages]
         if query.years:
             # The answer must come from a passage about the year asked, if any candidate is.
-            dated = [c for c in cands[: 2 * w.top_passages] if c.year_affinity > 0][: w.top_passages]
+            dated = [c for c in cands[: w.dated_pool_factor * w.top_passages] if c.year_affinity > 0][: w.top_passages]
             pool = dated or pool
         best: SentenceChoice | None = None
         query_vector = retrieval.query_vector.astype(np.float32)
         for cand in pool:
-            rows = self.index.sentences.by_chunk.get(cand.row)
-            if rows is None or len(rows) == 0:
+            sentences = self.index.sentences.scores(cand.key, query_vector)
+            if sentences is None:
                 continue
-            sims = self.index.sentences.vectors[rows] @ query_vector
             meets = _constraints_met(cand.chunk, query.numbers)
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
             context = " ".join(cand.chunk.section_path[-2:])
-            for row, sim in zip(rows.tolist(), sims.tolist(), strict=True):
-                a, b = int(self.index.sentences.starts[row]), int(self.index.sentences.ends[row])
+            for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
+                                 strict=True):
                 text = cand.chunk.text[a:b].replace("**", "")
-                coverage = _coverage(tokens, text, idf, context)
+                coverage = _coverage(tokens, text, idf, context, w.section_title_credit)
                 score = (w.dense * sim + w.lexical * coverage
-                         + w.retrieval * (cand.score / top_score) * 0.05
+                         + w.retrieval * (cand.score / top_score) * w.retrieval_scale
                          + (w.figure if query.asks_quantity and _FIGURE.search(text) else 0.0)
                          + (w.name if query.asks_name and _NAMED.search(text) else 0.0)
                          + w.year * cand.year_affinity
                          - (w.year_conflict if _year_conflict(text, query.years) else 0.0)
                          - (0.0 if meets else w.missing_number))
                 if best is None or score > best.score:
-                    best = SentenceChoice(cand, a, b, score, float(sim), coverage)
+                    best = SentenceChoice(cand, int(a), int(b), score, float(sim), coverage)
         ranked = [*pool, *(c for c in cands if c not in pool)]
         no_lexical_match = all(c.lexical_score <= 0 for c in cands)
         result = self._verdict(ranked, best, query, no_lexical_match)
@@ -201,5 +175,6 @@ class AnswerExtractor:
             return AnswerResult(ranked, best, True, "none", f"报告没有涉及{missing_place}")
         if best.coverage < w.min_coverage:
             return AnswerResult(ranked, best, True, "none", "最接近的句子与问题没有共同的关键词")
-        confidence = "high" if best.coverage >= 0.6 else "medium" if best.coverage >= 0.3 else "low"
+        confidence = ("high" if best.coverage >= w.high_confidence
+                      else "medium" if best.coverage >= w.medium_confidence else "low")
         return AnswerResult(ranked, best, False, confidence, "")

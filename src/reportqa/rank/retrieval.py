@@ -15,30 +15,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reportqa.index.loaded import SearchIndex
+from reportqa.index.base import NO_FILTER, Filter, Hits, SearchIndex
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    """How much each leg counts; tuned on the dev set (see README)."""
-
-    dense: float = 1.0
-    lexical: float = 0.3
-    rrf_k: float = 10.0
-    year_boost: float = 0.5
-    # A passage's dense score adds its best sentence's similarity: a one-line
-    # fact buried in a long passage is still found.
-    sentence_weight: float = 0.5
+from reportqa.rank.fusion import rrf_contributions, with_year_prior, year_affinity
+from reportqa.settings import FusionSettings
 
 
 @dataclass
 class Candidate:
     """A chunk with its evidence from each leg."""
 
-    row: int
+    key: int
     chunk: Chunk
+    position: int = 0
     score: float = 0.0
     dense_score: float = 0.0
     lexical_score: float = 0.0
@@ -57,66 +47,37 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def weights_for(query: QueryInfo) -> FusionWeights:
+LegWeights = tuple[float, float]
+"""(dense, lexical) weights of one query's fusion."""
+
+
+def weights_for(query: QueryInfo, fusion: FusionSettings) -> LegWeights:
     """Adapt the fusion to the query: BM25 on English words against Chinese text is noise."""
     if query.english:
-        return FusionWeights(dense=1.0, lexical=0.4)
+        return fusion.english_dense, fusion.english_lexical
     if query.keyword:
-        return FusionWeights(dense=0.6, lexical=1.2)
-    return FusionWeights()
+        return fusion.keyword_dense, fusion.keyword_lexical
+    return fusion.dense, fusion.lexical
 
 
-def year_affinity(chunk: Chunk, doc_years: tuple[int, ...], years: tuple[int, ...]) -> float:
-    """How surely a passage speaks of one of the asked years.
-
-    1 when its own text names the year; 0.7 when its report is about that year
-    (a 2024 overview's figures are 2024's even where the passage omits the year).
-    """
-    if not years:
-        return 0.0
-    if any(y in years for y in chunk.years):
-        return 1.0
-    if any(y in years for y in doc_years):
-        return 0.7
-    return 0.0
-
-
-EXHAUSTIVE_BELOW = 5000
-
-
-def _dense(index: SearchIndex, vector: np.ndarray, depth: int, sentence_weight: float
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk similarity plus the best sentence's, over the vector index's top candidates."""
-    n = len(index.chunks)
-    wide = n if n <= EXHAUSTIVE_BELOW else depth * 2
-    scores, ids = index.vectors.search(vector.reshape(1, -1).astype(np.float32), wide)
-    keep = ids[0] >= 0
-    ids, scores = ids[0][keep], scores[0][keep].astype(np.float32)
-    if sentence_weight:
-        scores = scores + sentence_weight * index.sentences.best_similarity(ids, vector)
+def _dense(index: SearchIndex, vector: np.ndarray, depth: int, fusion: FusionSettings, where: Filter) -> Hits:
+    """Chunk similarity plus the best sentence's, over the vector store's top candidates."""
+    n = index.chunk_count
+    wide = n if n <= fusion.exhaustive_below else depth * fusion.dense_overfetch
+    hits = index.vectors.search(vector.astype(np.float32), wide, where=where)
+    scores = hits.scores
+    if fusion.sentence_weight:
+        scores = scores + fusion.sentence_weight * index.sentences.best_similarity(hits.keys, vector)
     order = np.argsort(-scores, kind="stable")[:depth]
-    return ids[order], scores[order]
+    return Hits(hits.keys[order], scores[order])
 
 
 class Retriever:
-    """Ranks an index's chunks for a query."""
+    """Ranks an index's chunks for a query, through the store protocols only."""
 
-    def __init__(self, index: SearchIndex, depth: int = 50) -> None:
+    def __init__(self, index: SearchIndex, fusion: FusionSettings | None = None) -> None:
         self.index = index
-        self.depth = depth
-        # Per-chunk report id and year as arrays, so a filter is one vector comparison.
-        self._docs = np.array([c.doc_id for c in index.chunks], dtype=object)
-        self._years = np.array([-1 if c.year is None else c.year for c in index.chunks], dtype=np.int64)
-
-    def _allowed(self, doc: str | None, year: int | None) -> np.ndarray | None:
-        if doc is None and year is None:
-            return None
-        mask = np.ones(len(self.index.chunks), dtype=bool)
-        if doc is not None:
-            mask &= self._docs == doc
-        if year is not None:
-            mask &= self._years == year
-        return mask
+        self.fusion = fusion or FusionSettings()
 
     def _doc_years(self, chunk: Chunk) -> tuple[int, ...]:
         doc = self.index.documents.get(chunk.doc_id)
@@ -130,53 +91,51 @@ class Retriever:
         query_vector: np.ndarray,
         *,
         k: int = 10,
-        doc: str | None = None,
-        year: int | None = None,
-        weights: FusionWeights | None = None,
+        where: Filter = NO_FILTER,
+        legs: LegWeights | None = None,
     ) -> Retrieval:
-        """Fuse both legs' rankings; `doc`/`year` restrict the candidates."""
-        weights = weights or weights_for(query)
+        """Fuse both legs' rankings; `where` (report, year) is applied inside each store.
+
+        `legs` overrides the query's (dense, lexical) weights: the evaluation's one-leg modes.
+        """
+        fusion = self.fusion
+        dense_weight, lexical_weight = legs or weights_for(query, fusion)
         timings: dict[str, float] = {}
-        allowed = self._allowed(doc, year)
-        depth = min(len(self.index.chunks), max(self.depth, k) * (4 if allowed is not None else 1))
+        depth = min(self.index.chunk_count, max(fusion.depth, k))
 
         t = time.perf_counter()
-        dense_ids, dense_scores = _dense(self.index, query_vector, depth, weights.sentence_weight)
+        dense = _dense(self.index, query_vector, depth, fusion, where)
         timings["dense_ms"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        tokens = self.index.tokenizer.tokenize(query.lexical_text or query.normalized)
-        lex_ids, lex_scores = self.index.lexical.search(tokens, depth)
+        lexical = self.index.lexical.search(query.lexical_text or query.normalized, depth, where=where)
         timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
+        positive = lexical.scores > 0
+        lexical = Hits(lexical.keys[positive], lexical.scores[positive])
         cands: dict[int, Candidate] = {}
-
-        def cand(row: int) -> Candidate:
-            if row not in cands:
-                cands[row] = Candidate(row, self.index.chunks[row])
-            return cands[row]
-
-        rank = 0
-        for row, score in zip(dense_ids.tolist(), dense_scores.tolist(), strict=True):
-            if allowed is not None and not allowed[row]:
-                continue
-            c = cand(row)
+        keys = list(dict.fromkeys([*dense.keys.tolist(), *lexical.keys.tolist()]))
+        for key, chunk in zip(keys, self.index.chunks.get(keys), strict=True):
+            cands[key] = Candidate(key, chunk, position=self.index.chunks.position(key))
+        for (key, rank, contribution), score in zip(
+            rrf_contributions(dense.keys.tolist(), dense_weight, fusion.rrf_k), dense.scores.tolist(), strict=True
+        ):
+            c = cands[key]
             c.dense_rank, c.dense_score = rank, float(score)
-            c.score += weights.dense / (weights.rrf_k + rank + 1)
-            rank += 1
-        rank = 0
-        for row, score in zip(lex_ids.tolist(), lex_scores.tolist(), strict=True):
-            if score <= 0 or (allowed is not None and not allowed[row]):
-                continue
-            c = cand(row)
+            c.score += contribution
+        for (key, rank, contribution), score in zip(
+            rrf_contributions(lexical.keys.tolist(), lexical_weight, fusion.rrf_k), lexical.scores.tolist(),
+            strict=True,
+        ):
+            c = cands[key]
             c.lexical_rank, c.lexical_score = rank, float(score)
-            c.score += weights.lexical / (weights.rrf_k + rank + 1)
-            rank += 1
+            c.score += contribution
         if query.years:
             for c in cands.values():
-                c.year_affinity = year_affinity(c.chunk, self._doc_years(c.chunk), query.years)
-                c.score *= 1.0 + weights.year_boost * c.year_affinity
-        ranked = sorted(cands.values(), key=lambda c: (-c.score, c.row))
+                c.year_affinity = year_affinity(c.chunk.years, self._doc_years(c.chunk), query.years,
+                                                in_text=fusion.year_in_text, in_report=fusion.year_in_report)
+                c.score = with_year_prior(c.score, c.year_affinity, fusion.year_boost)
+        ranked = sorted(cands.values(), key=lambda c: (-c.score, c.position))
         timings["fusion_ms"] = (time.perf_counter() - t) * 1000
         return Retrieval(query, query_vector, ranked, timings)
