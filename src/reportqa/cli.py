@@ -21,6 +21,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import typer
 
 from reportqa.errors import ReportQAError
+from reportqa.ingest.loaders import supported_suffixes
+from reportqa.settings import Settings, env_value, env_var, markdown_table
 
 app = typer.Typer(
     name="reportqa",
@@ -30,13 +32,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-CorpusOpt = Annotated[Path, typer.Option("--corpus", envvar="REPORTQA_CORPUS", help="Folder of report files.")]
-IndexOpt = Annotated[Path, typer.Option("--index", envvar="REPORTQA_INDEX", help="Index folder.")]
+CorpusOpt = Annotated[Path, typer.Option("--corpus", envvar=env_var("paths.corpus"), help="Folder of report files.")]
+IndexOpt = Annotated[Path, typer.Option("--index", envvar=env_var("paths.index"), help="Index folder.")]
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", envvar="REPORTQA_MODEL",
+    typer.Option("--model", envvar=env_var("paths.model"),
                  help="A local sentence-transformers model directory (default: the bundled e5-small)."),
 ]
+# The loader registry is the one list of formats; help and messages must not restate it.
+_FORMATS = " ".join(supported_suffixes())
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="GROUP.NAME=VALUE",
+                 help="Change one setting for this run, e.g. --set answer.lexical=0.5 (repeatable; "
+                      "`reportqa settings` lists them)."),
+]
+
+
+def _settings(overrides: list[str] | None) -> Settings:
+    """The environment's settings with the command line's `--set` items on top."""
+    return Settings.from_env().with_overrides(overrides or [])
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -64,7 +79,9 @@ def build(
     index: IndexOpt = Path("index"),
     model: ModelOpt = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
-    ann_threshold: Annotated[int, typer.Option(help="Use an ANN index above this many chunks.")] = 50_000,
+    ann_threshold: Annotated[int | None, typer.Option(
+        help="Use an ANN index above this many chunks (default: the index.ann_threshold setting).")] = None,
+    overrides: SetOpt = None,
 ) -> None:
     """Build (or update) the index from the corpus; the previous index serves until the new one is complete."""
     from tqdm import tqdm
@@ -73,8 +90,9 @@ def build(
     from reportqa.index.build import build_index
     from reportqa.ingest.corpus import report_files
 
+    settings = _settings(overrides)
     if not report_files(corpus):  # say so before paying for the model
-        raise ReportQAError(f"no report files (.md .txt .pdf .docx .html) in {corpus}")
+        raise ReportQAError(f"no report files ({_FORMATS}) in {corpus}")
     embedder = load_embedder(model)
     bar: tqdm | None = None
 
@@ -87,7 +105,8 @@ def build(
         bar.n = done
         bar.refresh()
 
-    result = build_index(corpus, index, embedder, ann_threshold=ann_threshold, force=force, progress=progress)
+    result = build_index(corpus, index, embedder, ann_threshold=ann_threshold, force=force, progress=progress,
+                         settings=settings)
     if bar is not None:
         bar.close()
     for note in result.warnings:
@@ -108,7 +127,7 @@ def _parse_file(file: Path):  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def sections(file: Annotated[Path, typer.Argument(help="A report file (md, txt, pdf, docx, html).")]) -> None:
+def sections(file: Annotated[Path, typer.Argument(help=f"A report file ({_FORMATS}).")]) -> None:
     """Print a report's section tree: level, title, paragraph and chunk counts."""
     from reportqa.ingest.chunking import chunk_report
 
@@ -128,7 +147,7 @@ def sections(file: Annotated[Path, typer.Argument(help="A report file (md, txt, 
 
 @app.command()
 def chunks(
-    file: Annotated[Path, typer.Argument(help="A report file (md, txt, pdf, docx, html).")],
+    file: Annotated[Path, typer.Argument(help=f"A report file ({_FORMATS}).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a report's chunks."""
@@ -145,11 +164,11 @@ def chunks(
         typer.echo(c.text)
 
 
-def _service(index: Path, model: str | None):  # type: ignore[no-untyped-def]
+def _service(index: Path, model: str | None, settings: Settings | None = None):  # type: ignore[no-untyped-def]
     from reportqa.embedding.sbert import load_embedder
     from reportqa.service import QAService
 
-    return QAService(index, load_embedder(model))
+    return QAService(index, load_embedder(model), settings=settings or Settings.from_env())
 
 
 @app.command()
@@ -161,12 +180,14 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
     index: IndexOpt = Path("index"),
     model: ModelOpt = None,
+    overrides: SetOpt = None,
 ) -> None:
     """Answer a question from the index: the sentence, its citation and the top passages."""
     from reportqa.service import validate_query
 
+    settings = _settings(overrides)  # a bad --set fails before the model loads
     validate_query(question)
-    response = _service(index, model).search(question, k=k, doc=doc, year=year)
+    response = _service(index, model, settings).search(question, k=k, doc=doc, year=year)
     if as_json:
         typer.echo(response.model_dump_json(indent=2))
         return
@@ -203,7 +224,7 @@ def serve(
     current_dir(index)  # fail now, with the fix, rather than serving 503 forever
     settings = AppSettings(
         index_root=index, corpus_dir=corpus, load_embedder=lambda: load_embedder(model),
-        admin_token=os.environ.get("REPORTQA_ADMIN_TOKEN") or None, cors_origins=list(cors_origin or []),
+        admin_token=env_value("serve.admin_token"), cors_origins=list(cors_origin or []),
     )
     typer.echo(f"serving on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
@@ -218,17 +239,48 @@ def evaluate(
     verbose: Annotated[bool, typer.Option(help="Print each question's outcome.")] = False,
     index: IndexOpt = Path("index"),
     model: ModelOpt = None,
+    overrides: SetOpt = None,
 ) -> None:
-    """Score retrieval and answers on a question file: hit@1/3/5, MRR@10, answer accuracy, abstention."""
+    """Score retrieval and answers on a question file: hit@1/3/5, MRR@10, answer accuracy, abstention.
+
+    `--set` runs one point of a parameter grid without editing code; the report names the changed settings.
+    """
     from reportqa.evaluation import evaluate as run_eval
     from reportqa.evaluation import format_report, load_questions
 
+    settings = _settings(overrides)
     items = load_questions(questions)
-    report = run_eval(_service(index, model), items, mode=mode, k=k)
+    report = run_eval(_service(index, model, settings), items, mode=mode, k=k, settings=settings)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
     typer.echo(format_report(report, verbose=verbose))
+
+
+@app.command("settings")
+def show_settings(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the settings as JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's table of defaults.")] = False,
+    overrides: SetOpt = None,
+) -> None:
+    """List every setting: name, current value (environment and --set applied), default, variable, help."""
+    current = _settings(overrides)
+    if markdown:
+        typer.echo(markdown_table())
+        return
+    rows = current.describe()
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    table = [("SETTING", "VALUE", "DEFAULT", "ENV", "HELP")]
+    table += [(r.name, r.shown_value, r.shown_default, r.env or "-", r.help) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    group = ""
+    for row in table:
+        if row is not table[0] and row[0].split(".")[0] != group:
+            group = row[0].split(".")[0]
+            typer.echo("")
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
 
 
 def main() -> None:

@@ -6,6 +6,9 @@ front ends can print a one-line message instead of a traceback.
 
 from __future__ import annotations
 
+#: What every "the index is damaged or stale" message tells the user to do; one wording for all stores.
+REBUILD_HINT = "run `reportqa build` to rebuild the index"
+
 
 class ReportQAError(Exception):
     """Base class: the message is shown to the user as is."""
@@ -41,3 +44,7 @@ class ModelSetupError(ReportQAError):
 
 class InvalidQueryError(ReportQAError):
     """A query or a search parameter the user must change."""
+
+
+class SettingsError(ReportQAError):
+    """A setting named or valued wrongly (`--set group.name=value` or a `REPORTQA_*` variable)."""

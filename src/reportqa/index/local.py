@@ -353,7 +353,8 @@ class LocalCatalog:
         RowTable.from_chunks(chunks)  # refuses colliding keys before anything is written
         tokenizer = ChineseTokenizer(contents.user_terms)
         lexical = BM25Index.build([tokenizer.tokenize(t) for t in contents.lexical_texts])
-        vector_index = VectorIndex.build(contents.chunk_vectors, ann_threshold=contents.ann_threshold)
+        vector_index = VectorIndex.build(contents.chunk_vectors, ann_threshold=contents.ann_threshold,
+                                         settings=contents.index_settings)
         digest = contents.manifest.get("corpus_digest", "")
         staging = new_version_dir(self.root, digest)
         try:

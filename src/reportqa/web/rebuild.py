@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from reportqa.embedding.base import Embedder
 from reportqa.errors import ReportQAError
 from reportqa.index.build import BuildResult, build_index
+from reportqa.settings import Settings
 
 State = Literal["running", "succeeded", "failed"]
 
@@ -56,6 +57,7 @@ class RebuildJobs:
     index_root: Path
     embedder: Callable[[], Embedder]
     on_published: Callable[[], None] = lambda: None
+    settings: Settings = field(default_factory=Settings)
     _jobs: dict[str, RebuildStatus] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _running: str | None = None
@@ -80,7 +82,8 @@ class RebuildJobs:
 
         try:
             result: BuildResult = build_index(self.corpus_dir, self.index_root, self.embedder(), force=force,
-                                              progress=progress, batch_size=8)
+                                              progress=progress, settings=self.settings,
+                                              batch_size=self.settings.index.rebuild_batch_size)
             job.version, job.chunk_count = result.version, result.chunk_count
             job.up_to_date, job.warnings = result.up_to_date, result.warnings
             self.on_published()  # swap the new version in first: "succeeded" means it already serves
