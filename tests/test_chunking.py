@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
-from reportqa.ingest.chunking import MAX_CHARS, chunk_report
+from reportqa.ingest.chunking import chunk_report
 from reportqa.ingest.sections import is_noise_line, parse_report
 from reportqa.models import ReportMeta
+from reportqa.settings import ChunkingSettings
+
+MAX_CHARS = ChunkingSettings().max_chars
 
 
 def all_chunks(reports):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportqa.text.sentences import sentence_spans
+from reportqa.text.sentences import sentence_bounds, sentence_spans
 
 
 def sentences(text: str) -> list[str]:
@@ -32,3 +32,10 @@ def test_a_month_line_is_joined_to_the_item_after_it():
 def test_closing_quotes_belong_to_the_sentence():
     text = "成立“上海泰坦自然科学发展基金会。”随后开展工作。"
     assert sentences(text)[0].endswith("。”")
+
+
+def test_the_chunker_and_the_answers_cut_prose_at_the_same_places():
+    """One rule: a paragraph is packed into chunks at the very ends an answer is quoted to."""
+    text = ("全社会研发经费支出相当于全市生产总值的比例达4.4%左右；全市财政科技支出528.1亿元、增长36.7%。"
+            "成立“上海泰坦自然科学发展基金会。”**技术转移渠道和网络加快构建。**技术市场活跃度不断提升！")
+    assert sentence_bounds(text) == sentence_spans(text)

@@ -103,19 +103,6 @@ def test_fusion_and_answer_defaults_are_todays_tuned_values() -> None:
 
 
 @pytest.mark.parametrize(("module", "constant", "key"), [
-    ("reportqa.ingest.chunking", "MAX_CHARS", "chunking.max_chars"),
-    ("reportqa.ingest.chunking", "MERGE_BELOW", "chunking.merge_below"),
-    ("reportqa.text.sentences", "MIN_SENTENCE", "chunking.min_sentence_chars"),
-    ("reportqa.rank.retrieval", "EXHAUSTIVE_BELOW", "fusion.exhaustive_below"),
-    ("reportqa.index.faiss_store", "HNSW_M", "index.hnsw_m"),
-    ("reportqa.index.faiss_store", "HNSW_EF_CONSTRUCTION", "index.hnsw_ef_construction"),
-    ("reportqa.index.faiss_store", "HNSW_EF_SEARCH", "index.hnsw_ef_search"),
-    ("reportqa.index.faiss_store", "IVF_NPROBE_FRACTION", "index.ivf_nprobe_fraction"),
-    ("reportqa.index.faiss_store", "IVF_MIN_NPROBE", "index.ivf_min_nprobe"),
-    ("reportqa.index.faiss_store", "IVF_TRAIN_PER_LIST", "index.ivf_train_per_list"),
-    ("reportqa.index.faiss_store", "AUTO_ANN_KIND", "index.ann_kind"),
-    ("reportqa.index.build", "DEFAULT_ANN_THRESHOLD", "index.ann_threshold"),
-    ("reportqa.index.build", "EMBED_SLICE", "index.embed_slice"),
     ("reportqa.service", "MAX_QUERY_CHARS", "serve.max_query_chars"),
     ("reportqa.service", "MAX_K", "serve.max_k"),
 ])

@@ -8,7 +8,6 @@ the engine it started with).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -19,20 +18,24 @@ import numpy as np
 from reportqa.embedding.base import Embedder
 from reportqa.embedding.batching import QueryBatcher
 from reportqa.errors import InvalidQueryError
-from reportqa.index import local as store
-from reportqa.index.loaded import SearchIndex, load_search_index
+from reportqa.index.base import Catalog, Filter, SearchIndex
+from reportqa.index.factory import open_catalog
 from reportqa.models import Chunk
-from reportqa.query.analyze import analyze, has_control_chars, normalize_text
+from reportqa.query.analyze import analyze
+from reportqa.query.languages import SEARCHABLE as _SEARCHABLE
+from reportqa.query.languages import check_language
 from reportqa.query.spelling import Speller
 from reportqa.rank.answer import AnswerExtractor, AnswerResult
-from reportqa.rank.retrieval import FusionWeights, Retriever
+from reportqa.rank.retrieval import LegWeights, Retriever
 from reportqa.schemas import Answer, DocumentDetail, DocumentSummary, Passage, SearchResponse
+from reportqa.settings import ServeSettings, Settings
+from reportqa.text.zh import clean_text, has_control_chars
 
-MAX_QUERY_CHARS = 500
-# Something a report could contain: a Chinese character, a number, or a word of two letters or more.
-_SEARCHABLE = re.compile(r"[\u3400-\u9fff]|\d|[A-Za-z]{2,}")
-LEG_ONLY = {"dense": FusionWeights(dense=1.0, lexical=0.0), "lexical": FusionWeights(dense=0.0, lexical=1.0)}
-MAX_K = 50
+# The defaults, for the API's schema; a service enforces its own settings' values.
+MAX_QUERY_CHARS = ServeSettings().max_query_chars
+MAX_K = ServeSettings().max_k
+# The evaluation's one-leg modes: (dense, lexical) weights.
+LEG_ONLY: dict[str, LegWeights] = {"dense": (1.0, 0.0), "lexical": (0.0, 1.0)}
 
 
 @dataclass
@@ -45,22 +48,24 @@ class Engine:
     speller: Speller
 
     @classmethod
-    def load(cls, root: Path, model_checksum: str) -> Engine:
-        index = load_search_index(root, model_checksum=model_checksum)
-        return cls(index, Retriever(index), AnswerExtractor(index), Speller(index.lexical.vocabulary))
+    def load(cls, catalog: Catalog, model_checksum: str, settings: Settings) -> Engine:
+        index = catalog.open(model_checksum=model_checksum)
+        return cls(index, Retriever(index, settings.fusion), AnswerExtractor(index, settings.answer),
+                   Speller(index.lexical.vocabulary()))
 
 
-def validate_query(q: str | None) -> str:
+def validate_query(q: str | None, max_chars: int = MAX_QUERY_CHARS) -> str:
     """The query's checks, shared by the CLI and the API."""
     if q is None or not q.strip():
         raise InvalidQueryError("the query is empty: type a question or keywords")
-    if len(q) > MAX_QUERY_CHARS:
-        raise InvalidQueryError(f"the query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
-    if not normalize_text(q):  # only invisible characters (zero-width spaces, direction marks): nothing to search
+    if len(q) > max_chars:
+        raise InvalidQueryError(f"the query is {len(q)} characters long; the limit is {max_chars}")
+    if not clean_text(q):  # only invisible characters (zero-width spaces, direction marks): nothing to search
         raise InvalidQueryError("the query is empty: type a question or keywords")
     if has_control_chars(q):
         raise InvalidQueryError("the query contains control characters")
-    if not _SEARCHABLE.search(normalize_text(q)):
+    check_language(q)
+    if not _SEARCHABLE.search(clean_text(q)):
         raise InvalidQueryError("the query has nothing to search for: use Chinese words, English words or numbers")
     return q
 
@@ -68,12 +73,15 @@ def validate_query(q: str | None) -> str:
 class QAService:
     """Answers questions from the current index of an index root."""
 
-    def __init__(self, root: Path, embedder: Embedder) -> None:
+    def __init__(self, root: Path, embedder: Embedder, *, catalog: Catalog | None = None,
+                 settings: Settings | None = None) -> None:
         self.root = root
         self.embedder = embedder
+        self.settings = settings or Settings()
+        self.catalog = catalog or open_catalog(root, self.settings.index.backend)
         self._lock = threading.Lock()
-        self._engine = Engine.load(root, embedder.checksum)
-        self._batcher = QueryBatcher(embedder)
+        self._engine = Engine.load(self.catalog, embedder.checksum, self.settings)
+        self._batcher = QueryBatcher(embedder, max_batch=self.settings.serve.max_batch)
 
     @property
     def engine(self) -> Engine:
@@ -81,13 +89,13 @@ class QAService:
 
     def reload_if_changed(self) -> bool:
         """Swap in a newer published version; a broken one is refused and the old one kept."""
-        latest = store.current_version(self.root)
+        latest = self.catalog.current_version()
         if latest is None or latest == self._engine.index.version:
             return False
         with self._lock:
-            if store.current_version(self.root) == self._engine.index.version:
+            if self.catalog.current_version() == self._engine.index.version:
                 return False
-            self._engine = Engine.load(self.root, self.embedder.checksum)
+            self._engine = Engine.load(self.catalog, self.embedder.checksum, self.settings)
         return True
 
     def documents(self) -> list[DocumentSummary]:
@@ -124,9 +132,10 @@ class QAService:
                *, mode: str = "hybrid") -> SearchResponse:
         """Answer one question; `mode` (dense or lexical alone) exists for the evaluation's comparisons."""
         started = time.perf_counter()
-        q = validate_query(q)
-        if not 1 <= k <= MAX_K:
-            raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
+        serve = self.settings.serve
+        q = validate_query(q, serve.max_query_chars)
+        if not 1 <= k <= serve.max_k:
+            raise InvalidQueryError(f"k must be between 1 and {serve.max_k}")
         engine = self._engine  # one engine for the whole request, even if a reload lands meanwhile
         self.check_filters(doc, year)
         query = analyze(q, correct=engine.speller.correct)
@@ -138,8 +147,7 @@ class QAService:
             vector = vector + self._batcher.embed(query.bridge_text)
             vector = vector / np.linalg.norm(vector)
         embed_ms = (time.perf_counter() - t) * 1000
-        weights = LEG_ONLY.get(mode)
-        retrieval = engine.retriever.retrieve(query, vector, k=k, doc=doc, year=year, weights=weights)
+        retrieval = engine.retriever.retrieve(query, vector, k=k, where=Filter(doc, year), legs=LEG_ONLY.get(mode))
         t = time.perf_counter()
         result = engine.extractor.answer(retrieval)
         answer_ms = (time.perf_counter() - t) * 1000

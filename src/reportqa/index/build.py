@@ -72,7 +72,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, ann_threshold: int) -> bool:
+def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, ann_threshold: int,
+                   settings: Settings) -> bool:
     """Same inputs as the serving version, and that version opens: then there is nothing to do.
 
     Opening matters: `reportqa build` is the fix the error messages name for a damaged index.
@@ -85,6 +86,8 @@ def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, 
         and manifest.get("chunker_version") == CHUNKER_VERSION
         and manifest.get("model", {}).get("checksum") == checksum
         and manifest.get("ann_threshold") == ann_threshold
+        # Chunk sizes change the chunks themselves; the ranking weights are read at query time.
+        and manifest.get("ranking", {}).get("chunking") == settings.ranking_params()["chunking"]
     )
     if not same:
         return False
@@ -155,17 +158,18 @@ def build_index(
         reports: list[ParsedReport] = list(iter_corpus(corpus_dir))
         notes = [str(w.message) for w in caught]
         doc_hashes = {r.meta.id: content_hash(r.text + repr(r.meta)) for r in reports}
-        if not force and _is_up_to_date(catalog, doc_hashes, embedder.checksum, ann_threshold):
+        if not force and _is_up_to_date(catalog, doc_hashes, embedder.checksum, ann_threshold, settings):
             manifest = catalog.current_manifest() or {}
             return BuildResult(catalog.current_version() or "", manifest["chunk_count"], len(reports), 0,
                                manifest["chunk_count"], time.perf_counter() - started, up_to_date=True,
                                warnings=notes)
 
-        chunks = [c for r in reports for c in chunk_report(r)]
+        chunks = [c for r in reports for c in chunk_report(r, settings.chunking)]
         if not chunks:
             raise ReportQAError(f"the corpus in {corpus_dir.name}/ has no text to index")
         cache = EmbeddingCache(index_root / "embed-cache", embedder.checksum, embedder.dim)
-        sentence_rows = [(row, a, b) for row, c in enumerate(chunks) for a, b in sentence_spans(c.text)]
+        sentence_rows = [(row, a, b) for row, c in enumerate(chunks)
+                         for a, b in sentence_spans(c.text, settings.chunking.min_sentence_chars)]
         sentence_texts = [chunks[row].text[a:b] for row, a, b in sentence_rows]
         all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress,
                                       batch_size, settings.index.embed_slice)

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from reportqa.text.zh import fold_for_matching
+
 # Deliberately tiny: function words that match nearly every chunk and so only
 # add noise.  Digits, units (亿元, 万家) and single content characters are kept.
 _STOPWORD_LIST = "的 了 和 与 及 以及 是 在 等 年 为 对 将 并 或 而 之 于 也"
@@ -42,14 +44,6 @@ _CONNECTORS = ("和", "与", "及", "的", "等", "或")
 _USER_WORD_FREQ = 1_000_000
 
 
-def normalize_text(text: str) -> str:
-    """NFKC-fold (full-width digits and letters become ASCII) and lowercase.
-
-    Queries and reports are typed in both widths; folding makes `５２００` match `5200`.
-    """
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def _is_noise(token: str) -> bool:
     """True for tokens made only of whitespace, punctuation or symbols."""
     return all(ch.isspace() or unicodedata.category(ch)[0] in "PSZ" for ch in token)
@@ -64,7 +58,7 @@ class ChineseTokenizer:
     """
 
     def __init__(self, user_terms: Iterable[str] = ()) -> None:
-        self._user_terms = tuple(sorted({normalize_text(t).strip() for t in user_terms} - {""}))
+        self._user_terms = tuple(sorted({fold_for_matching(t).strip() for t in user_terms} - {""}))
         self._jieba: Any = None
         self._lock = threading.Lock()
 
@@ -93,7 +87,7 @@ class ChineseTokenizer:
         """Search-mode tokens of `text`: overlapping sub-words included, noise and stopwords dropped."""
         jieba_tokenizer = self._ensure_loaded()
         tokens: list[str] = []
-        for raw in jieba_tokenizer.cut_for_search(normalize_text(text)):
+        for raw in jieba_tokenizer.cut_for_search(fold_for_matching(text)):
             token = raw.strip()
             if token and token not in STOPWORDS and not _is_noise(token):
                 tokens.append(token)
@@ -115,7 +109,7 @@ def extract_user_terms(texts: Iterable[str]) -> list[str]:
     """
     terms: set[str] = set()
     for text in texts:
-        folded = normalize_text(text)
+        folded = fold_for_matching(text)
         for match in _QUOTED.finditer(folded):
             terms.add(next(group for group in match.groups() if group is not None).strip())
         terms.update(name for name in _NAMED.findall(folded) if _is_named_entity(name))

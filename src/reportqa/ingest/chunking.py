@@ -9,19 +9,16 @@ are merged so a chunk carries enough context to be found.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reportqa.models import Chunk, Paragraph, ParsedReport, Section, Span
+from reportqa.settings import ChunkingSettings
+from reportqa.text.sentences import sentence_bounds
+from reportqa.text.zh import text_years
 
 CHUNKER_VERSION = "3"
-MAX_CHARS = 450
-MERGE_BELOW = 80
-
-_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)]*(?:\*\*)?")
-_YEAR = re.compile(r"(?<!\d)((?:19[5-9]|20[0-9])\d)(?=\s*年)")
 
 
 @dataclass
@@ -56,20 +53,8 @@ def _slice_spans(paragraph: Paragraph, a: int, b: int) -> list[Span]:
     return spans
 
 
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets: cut after 。！？； and their closing quotes."""
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        bounds.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        bounds.append((start, len(text)))
-    return [(a, b) for a, b in bounds if text[a:b].strip()]
-
-
 def _split_long(text: str, limit: int) -> list[tuple[int, int]]:
-    """Pack sentences into windows of at most `limit` characters."""
+    """Pack sentences (reportqa.text.sentences.sentence_bounds) into windows of at most `limit` characters."""
     windows: list[tuple[int, int]] = []
     cur: tuple[int, int] | None = None
     for a, b in sentence_bounds(text):
@@ -92,11 +77,11 @@ def _split_long(text: str, limit: int) -> list[tuple[int, int]]:
     return windows
 
 
-def _units(paragraph: Paragraph) -> Iterator[_Unit]:
-    if len(paragraph.text) <= MAX_CHARS:
+def _units(paragraph: Paragraph, max_chars: int) -> Iterator[_Unit]:
+    if len(paragraph.text) <= max_chars:
         yield _Unit(paragraph.text, list(paragraph.pieces), paragraph.topic, paragraph.topic is not None)
         return
-    for i, (a, b) in enumerate(_split_long(paragraph.text, MAX_CHARS)):
+    for i, (a, b) in enumerate(_split_long(paragraph.text, max_chars)):
         # Leading whitespace stays out so the text matches its spans exactly.
         while a < b and paragraph.text[a] in " \n":
             a += 1
@@ -104,25 +89,20 @@ def _units(paragraph: Paragraph) -> Iterator[_Unit]:
                     paragraph.topic is not None)
 
 
-def _group(units: list[_Unit]) -> list[list[_Unit]]:
+def _group(units: list[_Unit], settings: ChunkingSettings) -> list[list[_Unit]]:
     """Merge small neighbouring units; a new topic (bold lead-in) starts a new chunk."""
     groups: list[list[_Unit]] = []
     for unit in units:
         if groups:
             last = groups[-1]
             size = sum(len(u.text) + 1 for u in last)
-            if (size < MERGE_BELOW and size + len(unit.text) <= MAX_CHARS
-                    and not (unit.starts_topic and last[0].topic != unit.topic and size >= 60)):
+            if (size < settings.merge_below and size + len(unit.text) <= settings.max_chars
+                    and not (unit.starts_topic and last[0].topic != unit.topic
+                             and size >= settings.new_topic_min_chars)):
                 last.append(unit)
                 continue
         groups.append([unit])
     return groups
-
-
-def text_years(text: str) -> list[int]:
-    """Years a passage speaks of (`2023年`), most mentioned first."""
-    counts = Counter(int(y) for y in _YEAR.findall(text))
-    return [y for y, _ in counts.most_common()]
 
 
 def chunk_id(doc_id: str, path: tuple[str, ...], text: str, occurrence: int) -> str:
@@ -131,23 +111,24 @@ def chunk_id(doc_id: str, path: tuple[str, ...], text: str, occurrence: int) -> 
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _section_chunks(report: ParsedReport, section: Section) -> Iterator[tuple[str, list[Span], str | None]]:
-    units = [u for p in section.paragraphs for u in _units(p)]
-    for group in _group(units):
+def _section_chunks(section: Section, settings: ChunkingSettings) -> Iterator[tuple[str, list[Span], str | None]]:
+    units = [u for p in section.paragraphs for u in _units(p, settings.max_chars)]
+    for group in _group(units, settings):
         text = "\n".join(u.text for u in group)
         spans = [s for u in group for s in u.pieces]
         topic = next((u.topic for u in group if u.topic), None)
         yield text, spans, topic
 
 
-def chunk_report(report: ParsedReport) -> list[Chunk]:
-    """All chunks of a report, in document order."""
+def chunk_report(report: ParsedReport, settings: ChunkingSettings | None = None) -> list[Chunk]:
+    """All chunks of a report, in document order (sizes from the `chunking.*` settings)."""
+    settings = settings or ChunkingSettings()
     meta = report.meta
     chunks: list[Chunk] = []
     seen: Counter[str] = Counter()
     for section in report.root.walk():
         path = tuple(section.path)
-        for text, spans, topic in _section_chunks(report, section):
+        for text, spans, topic in _section_chunks(section, settings):
             base = chunk_id(meta.id, path, text, 0)
             seen[base] += 1
             cid = base if seen[base] == 1 else chunk_id(meta.id, path, text, seen[base] - 1)

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportqa.errors import CorpusError
-from reportqa.ingest.chunking import chunk_report, text_years
+from reportqa.ingest.chunking import chunk_report
 from reportqa.ingest.loaders import SUPPORTED_SUFFIXES, load_text
 from reportqa.ingest.sections import first_heading, parse_report
 from reportqa.models import Chunk, ParsedReport, ReportMeta
+from reportqa.text.zh import HAN_BASIC, text_years
 
 MANIFEST_NAME = "reports.toml"
-_SAFE_ID = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff_.-]+")
+_SAFE_ID = re.compile(rf"[^0-9A-Za-z{HAN_BASIC}_.-]+")  # the id alphabet web/routes/documents.py accepts
 
 
 class MetadataWarning(UserWarning):

@@ -19,11 +19,15 @@ import re
 from dataclasses import dataclass, field
 
 from reportqa.models import Paragraph, ParsedReport, ReportMeta, Section, Span
+from reportqa.text.zh import CLOSING_QUOTES, HAN_BASIC, SENTENCE_END
 
 MAX_BARE_TITLE = 24
 MAX_NUMBERED_TITLE = 90
-TERMINAL_PUNCT = "。！？；!?;"
-CLOSING_MARKS = "”’」』）)》*"
+TERMINAL_PUNCT = SENTENCE_END
+# A line that ends in a closing quote has ended; so has one ending in a book title (`《…》`) or
+# a bold run (`**`): wider than the sentence splitter's CLOSING_QUOTES, which only follow an end mark.
+CLOSING_MARKS = CLOSING_QUOTES + "》*"
+# Any of these makes a short line a sentence rather than a title.
 SENTENCE_PUNCT = "，。；：:,;！？!?、"
 
 _CN_DIGITS = "一二三四五六七八九十百"
@@ -41,7 +45,7 @@ _LEAD_IN_BOLD = re.compile(r"^\*\*(.{1,60}?)\*\*")
 _LEAD_IN_ORDINAL = re.compile(rf"^(?:\*\*)?([{_CN_DIGITS}]是)(?:\*\*)?")
 _MONTH_LINE = re.compile(r"^\d{1,2}月(?:份)?$")
 _DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(f"[{HAN_BASIC}]")  # the basic block, as always: a wider range would re-parse titles
 
 # Lines that carry no content: page numbers, rules, the English chapter tag,
 # and the contact/distribution footer of official replies.

@@ -3,57 +3,24 @@
 Users type full-width digits, Traditional characters, stray spaces and control
 characters; the index speaks Simplified Chinese with half-width digits. The
 original query is kept for display; only the normalised one is searched.
+The language knowledge (cues, question words, glossary, fusion weights) is in
+query/languages.py; the text rules (years, normalisation) in text/zh.py.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from reportqa.query.glossary_en import chinese_terms
+from reportqa.query.languages import LanguageProfile, asks_name, asks_quantity, closest_language, profile
+from reportqa.text.zh import bare_years, clean_text, to_simplified
 
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
-_SPACES = re.compile(r"\s+")
-_YEAR = re.compile(r"(?<![\d.])((?:19[5-9]|20[0-9])\d)(?![\d.%])")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ORDINAL = re.compile(r"第\s*(\d+)\s*[届次批个期]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_QUANTITY_WORDS = re.compile(
-    r"多少|几[个家项篇位名次件人所亿万]?|多大|比例|比重|占比|增长|排名|第几|how many|how much|what share|"
-    r"percentage|proportion|rate|rank|number of",
-    re.IGNORECASE,
-)
-
-
-_NAME_WORDS = re.compile(r"叫什么|什么名字|名称|称为|品牌|what is the name|called", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified; identity on text that is already Simplified."""
-    return _t2s().convert(text)
-
-
-def normalize_text(text: str) -> str:
-    """NFKC (full-width → half-width), no control characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
-
-
-def has_control_chars(text: str) -> bool:
-    """True when the text holds characters no person types (NUL, escapes…); newlines and tabs are fine."""
-    return bool(re.search(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]", text))
+# What a keyword query's length is measured without: spaces and sentence punctuation.
+_NOT_COUNTED = re.compile(r"[\s?？!！。,，]")
+KEYWORD_MAX_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -64,7 +31,8 @@ class QueryInfo:
     normalized: str
     years: tuple[int, ...]
     numbers: tuple[str, ...]
-    english: bool
+    # The question's language, a key of reportqa.query.languages.PROFILES ("zh" or "en").
+    lang: str
     keyword: bool
     asks_quantity: bool
     asks_name: bool = False
@@ -73,25 +41,39 @@ class QueryInfo:
     # An English question's Chinese terms (and years): a second, Chinese view of it for the encoder.
     bridge_text: str = ""
 
+    @property
+    def english(self) -> bool:
+        """Whether the question is English (read-only; kept for code that predates `lang`)."""
+        return self.lang == "en"
+
+    @property
+    def profile(self) -> LanguageProfile:
+        """The question's language profile."""
+        return profile(self.lang)
+
 
 def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInfo:
-    """Normalise a query (and fix its typos with `correct`), then read off its years, numbers and type."""
-    normalized = to_simplified(normalize_text(query))
+    """Normalise a query (and fix its typos with `correct`), then read off its years, numbers and type.
+
+    The language is always Chinese or English here (the nearer one): a question in another
+    script is refused before analysis, by languages.check_language.
+    """
+    normalized = to_simplified(clean_text(query))
     if correct is not None:
         normalized = correct(normalized)
-    cjk = len(_CJK.findall(normalized))
-    latin = sum(len(w) for w in _LATIN_WORD.findall(normalized))
-    english = latin > 2 * cjk and latin >= 6
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(normalized)))
+    lang = closest_language(normalized)
+    prof = profile(lang)
+    years = bare_years(normalized)
     ordinals = _ORDINAL.findall(normalized)
     numbers = tuple(dict.fromkeys(
         [*ordinals, *(n for n in _NUMBER.findall(normalized) if not (len(n) == 4 and int(n) in years))]
     ))
-    stripped = re.sub(r"[\s?？!！。,，]", "", normalized)
-    keyword = not english and len(stripped) <= 8 and not _QUANTITY_WORDS.search(normalized)
+    quantity = asks_quantity(normalized)
+    stripped = _NOT_COUNTED.sub("", normalized)
+    keyword = prof.keyword_legs is not None and len(stripped) <= KEYWORD_MAX_CHARS and not quantity
     lexical_text, bridge_text = normalized, ""
-    if english:
-        terms = chinese_terms(normalized)
+    if prof.bridge is not None:
+        terms = prof.bridge(normalized)
         lexical_text = " ".join([normalized, *terms])
         bridge_text = " ".join([*terms, *map(str, years)]) if terms else ""
     return QueryInfo(
@@ -101,8 +83,8 @@ def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInf
         normalized=normalized,
         years=years,
         numbers=numbers,
-        english=english,
+        lang=lang,
         keyword=keyword,
-        asks_quantity=bool(_QUANTITY_WORDS.search(normalized)),
-        asks_name=bool(_NAME_WORDS.search(normalized)),
+        asks_quantity=quantity,
+        asks_name=asks_name(normalized),
     )

@@ -12,7 +12,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
+from reportqa.text.zh import HAN_BASIC
+
+# Terms come from jieba tokens of the reports; the basic block is where their Han characters lie.
+_CJK_RUN = re.compile(f"[{HAN_BASIC}]{{3,}}")
 
 
 class Speller:

@@ -117,7 +117,7 @@ class AnswerExtractor:
         if not cands:
             return AnswerResult([], None, True, "none", "没有检索到相关段落")
         # An English question's words never occur in the reports; its Chinese terms do.
-        token_source = query.bridge_text if query.english else (query.lexical_text or query.normalized)
+        token_source = query.bridge_text if query.profile.bridge else (query.lexical_text or query.normalized)
         tokens = [t for t in dict.fromkeys(self.index.tokenize(token_source))
                   if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
                   and not (t.isdigit() and int(t) in query.years)]

@@ -52,12 +52,8 @@ LegWeights = tuple[float, float]
 
 
 def weights_for(query: QueryInfo, fusion: FusionSettings) -> LegWeights:
-    """Adapt the fusion to the query: BM25 on English words against Chinese text is noise."""
-    if query.english:
-        return fusion.english_dense, fusion.english_lexical
-    if query.keyword:
-        return fusion.keyword_dense, fusion.keyword_lexical
-    return fusion.dense, fusion.lexical
+    """Adapt the fusion to the query's language profile (and keyword mode) from the settings."""
+    return query.profile.leg_weights(fusion, keyword=query.keyword)
 
 
 def _dense(index: SearchIndex, vector: np.ndarray, depth: int, fusion: FusionSettings, where: Filter) -> Hits:
