@@ -22,7 +22,7 @@ import typer
 
 from reportqa.errors import ReportQAError
 from reportqa.ingest.loaders import supported_suffixes
-from reportqa.settings import Settings, env_value, env_var, markdown_table
+from reportqa.settings import Settings, env_var, markdown_table
 
 app = typer.Typer(
     name="reportqa",
@@ -213,6 +213,7 @@ def serve(
     corpus: CorpusOpt = Path("corpus"),
     model: ModelOpt = None,
     cors_origin: Annotated[list[str] | None, typer.Option(help="Allow this browser origin (repeatable).")] = None,
+    overrides: SetOpt = None,
 ) -> None:
     """Serve the web page and the JSON API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -221,10 +222,12 @@ def serve(
     from reportqa.index.local import current_dir
     from reportqa.web.app import AppSettings, create_app
 
+    current = _settings(overrides)
     current_dir(index)  # fail now, with the fix, rather than serving 503 forever
     settings = AppSettings(
         index_root=index, corpus_dir=corpus, load_embedder=lambda: load_embedder(model),
-        admin_token=env_value("serve.admin_token"), cors_origins=list(cors_origin or []),
+        admin_token=current.serve.admin_token, cors_origins=list(cors_origin or []),
+        reload_interval_s=current.serve.reload_interval_s, settings=current,
     )
     typer.echo(f"serving on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)

@@ -3,24 +3,27 @@
 The index and the model load in a background thread so `/api/health` can say
 503 while the server warms up; a poller swaps in indexes published by other
 processes. Every error a user can cause is a 4xx with a one-line `detail`.
+
+This module only assembles the app: middleware (security headers and a JSON
+access log on every response, errors included), the exception handlers that
+turn errors into that one-line `detail`, the routers of `reportqa.web.routes`
+and the page. Endpoints live in their router modules and get what they need
+through `reportqa.web.deps`; a new endpoint is one new module in `ROUTERS`.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
-import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,12 +31,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reportqa.embedding.base import Embedder
 from reportqa.errors import InvalidQueryError, ReportQAError
-from reportqa.schemas import DocumentDetail, DocumentSummary, ErrorBody, Health, SearchResponse
-from reportqa.service import MAX_K, MAX_QUERY_CHARS, QAService
-from reportqa.web.rebuild import RebuildBusyError, RebuildJobs, RebuildStatus
+from reportqa.schemas import ErrorBody
+from reportqa.service import QAService
+from reportqa.settings import ServeSettings, Settings
+from reportqa.web.deps import AppState
+from reportqa.web.routes import admin, documents, health, search
 
+# The page ships inside the package (package data), so an installed wheel serves it too.
 WEB_DIR = Path(__file__).resolve().parent / "static"
-_DOC_ID = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff_.-]{1,120}$")
+# In this order in OpenAPI; the page's static mount at "/" comes after all of them.
+ROUTERS: tuple[APIRouter, ...] = (health.router, search.router, documents.router, admin.router)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -54,19 +61,12 @@ class AppSettings:
     index_root: Path
     corpus_dir: Path
     load_embedder: Callable[[], Embedder]
-    reload_interval_s: float = 1.0
+    reload_interval_s: float = ServeSettings().reload_interval_s
     admin_token: str | None = None
+    # Ranking, serving and rebuild settings (the CLI passes `Settings.from_env()` plus `--set`).
+    settings: Settings = field(default_factory=Settings)
     cors_origins: list[str] = field(default_factory=list)
     web_dir: Path = WEB_DIR
-
-
-class AppState:
-    """The app's one loaded index (through its service) and its readiness."""
-
-    def __init__(self) -> None:
-        self.service: QAService | None = None
-        self.error: str | None = None
-        self.stop = threading.Event()
 
 
 def _json_logger() -> None:
@@ -84,7 +84,7 @@ def _load(settings: AppSettings, state: AppState) -> None:
     try:
         embedder = settings.load_embedder()
         embedder.warm_up()
-        service = QAService(settings.index_root, embedder)
+        service = QAService(settings.index_root, embedder, settings=settings.settings)
         service.search("上海科技创新", k=3)  # first query pays faiss/torch start-up costs
         state.service = service
     except ReportQAError as exc:
@@ -103,8 +103,9 @@ def _load(settings: AppSettings, state: AppState) -> None:
             log.info(json.dumps({"event": "reload_failed", "error": type(exc).__name__}))
 
 
-def _error(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
+def error_response(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error shape of the API: `{"detail": "<one line>"}`."""
+    return JSONResponse(ErrorBody(detail=detail).model_dump(), status_code=status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -115,13 +116,49 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+async def _headers_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Security headers and one JSON access-log line on every response, the 500 of a bug included."""
+    started = time.perf_counter()
+    try:
+        response = await call_next(request)
+    except Exception:  # never a traceback to the client
+        log.exception("unhandled error")
+        response = error_response(500, "internal error")
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    log.info(json.dumps({
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "method": request.method, "path": request.url.path,
+        "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 2),
+    }))
+    return response
+
+
+async def _on_validation(_: Request, exc: RequestValidationError) -> Response:
+    return error_response(422, _validation_message(exc))
+
+
+async def _on_invalid_query(_: Request, exc: InvalidQueryError) -> Response:
+    return error_response(422, str(exc))
+
+
+async def _on_reportqa(_: Request, exc: ReportQAError) -> Response:
+    """Any other error a user can act on (no index yet, still loading) means: not available now."""
+    return error_response(503, str(exc))
+
+
+async def _on_http(_: Request, exc: StarletteHTTPException) -> Response:
+    """Routing's 404/405 and the routes' own 4xx in the one error shape, keeping Allow and WWW-Authenticate."""
+    return error_response(exc.status_code, str(exc.detail), exc.headers)
+
+
 def create_app(settings: AppSettings) -> FastAPI:
     """The FastAPI application: JSON API under /api, the web page at /."""
     _json_logger()
-    state = AppState()
+    state = AppState(index_root=settings.index_root, corpus_dir=settings.corpus_dir,
+                     admin_token=settings.admin_token, settings=settings.settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         thread = threading.Thread(target=_load, args=(settings, state), name="index-loader", daemon=True)
         thread.start()
         yield
@@ -136,124 +173,22 @@ def create_app(settings: AppSettings) -> FastAPI:
     )
     app.state.reportqa = state
 
+    # The last middleware added is the outermost: CORS first, so its answers get the headers and the log too.
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])
+    app.middleware("http")(_headers_and_log)
 
-    @app.middleware("http")
-    async def headers_and_log(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        try:
-            response: Response = await call_next(request)
-        except Exception:  # never a traceback to the client
-            log.exception("unhandled error")
-            response = _error(500, "internal error")
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        log.info(json.dumps({
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "method": request.method, "path": request.url.path,
-            "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 2),
-        }))
-        return response
+    # Starlette picks the handler of the most specific class: InvalidQueryError (422) before ReportQAError (503).
+    app.exception_handler(RequestValidationError)(_on_validation)
+    app.exception_handler(InvalidQueryError)(_on_invalid_query)
+    app.exception_handler(ReportQAError)(_on_reportqa)
+    app.exception_handler(StarletteHTTPException)(_on_http)
 
-    @app.exception_handler(RequestValidationError)
-    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, _validation_message(exc))
-
-    @app.exception_handler(InvalidQueryError)
-    async def on_invalid(_: Request, exc: InvalidQueryError) -> JSONResponse:
-        return _error(422, str(exc))
-
-    @app.exception_handler(ReportQAError)
-    async def on_reportqa(_: Request, exc: ReportQAError) -> JSONResponse:
-        return _error(503, str(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
-
-    def service() -> QAService:
-        if state.service is None:
-            raise ReportQAError(state.error or "the index is still loading; try again in a few seconds")
-        return state.service
-
-    @app.get("/api/health", response_model=Health, responses={503: {"model": Health}})
-    def health() -> Any:
-        """200 once the index is loaded and the model warmed up; 503 before (or if loading failed)."""
-        if state.service is None:
-            body = Health(status="error" if state.error else "loading", detail=state.error)
-            return JSONResponse(body.model_dump(), status_code=503)
-        index = state.service.engine.index
-        return Health(status="ok", index_version=index.version, chunk_count=index.chunk_count)
-
-    @app.get("/api/search", response_model=SearchResponse)
-    def search(
-        q: Annotated[str, Query(description=f"The question, at most {MAX_QUERY_CHARS} characters.")],
-        k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")] = 10,
-        doc: Annotated[str | None, Query(description="Only this report (id from /api/documents).")] = None,
-        year: Annotated[int | None, Query(description="Only reports of this year.")] = None,
-    ) -> SearchResponse:
-        """Answer a question: the best sentence with its citation, and the ranked passages."""
-        return service().search(q, k=k, doc=doc, year=year)
-
-    @app.get("/api/documents", response_model=list[DocumentSummary])
-    def documents() -> list[DocumentSummary]:
-        """The reports in the index."""
-        return service().documents()
-
-    @app.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses={404: {"model": ErrorBody}})
-    def document(doc_id: str) -> Any:
-        """A report's sections with their text, for showing a passage in context."""
-        if not _DOC_ID.match(doc_id):
-            return _error(400, "invalid document id: use an id from /api/documents")
-        detail = service().document(doc_id)
-        if detail is None:
-            return _error(404, f"unknown document '{doc_id}'; see /api/documents for the valid ids")
-        return detail
-
-    jobs = RebuildJobs(settings.corpus_dir, settings.index_root, lambda: service().embedder,
-                       on_published=lambda: state.service is not None and state.service.reload_if_changed())
-
-    def authorize(authorization: str | None) -> JSONResponse | None:
-        if not settings.admin_token:
-            return _error(403, "rebuilding through the API is disabled: set REPORTQA_ADMIN_TOKEN to enable it")
-        if not authorization or not authorization.startswith("Bearer "):
-            response = _error(401, "missing bearer token: send 'Authorization: Bearer <token>'")
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        if not hmac.compare_digest(authorization.removeprefix("Bearer ").strip().encode(),
-                                   settings.admin_token.encode()):
-            return _error(403, "invalid token")
-        return None
-
-    @app.post("/api/index/rebuild", status_code=202, response_model=RebuildStatus,
-              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
-    def start_rebuild(
-        authorization: Annotated[str | None, Header()] = None,
-        force: Annotated[bool, Query(description="Re-embed even if nothing changed.")] = False,
-    ) -> Any:
-        """Start rebuilding the index from the corpus in the background (admin token required)."""
-        if (denied := authorize(authorization)) is not None:
-            return denied
-        service()
-        try:
-            return jobs.start(force=force)
-        except RebuildBusyError as exc:
-            return _error(409, str(exc))
-
-    @app.get("/api/index/rebuild/{job_id}", response_model=RebuildStatus,
-             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}})
-    def rebuild_status(job_id: str, authorization: Annotated[str | None, Header()] = None) -> Any:
-        """Progress and outcome of a rebuild job."""
-        if (denied := authorize(authorization)) is not None:
-            return denied
-        job = jobs.get(job_id)
-        if job is None:
-            return _error(404, f"unknown rebuild job '{job_id}'")
-        return job
-
+    for router in ROUTERS:
+        app.include_router(router)
     if settings.web_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web")
     return app

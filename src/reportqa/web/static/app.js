@@ -420,7 +420,8 @@
     if (!timings || typeof timings !== "object") return null;
     const values = Object.entries(timings).filter(([, v]) => typeof v === "number");
     if (!values.length) return null;
-    const total = values.find(([k]) => k === "total");
+    // The API sends the whole request's time as total_ms; the other keys are its parts.
+    const total = values.find(([k]) => k === "total_ms");
     const ms = total ? total[1] : values.reduce((sum, [, v]) => sum + v, 0);
     return Math.round(ms);
   }
