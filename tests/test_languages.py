@@ -121,3 +121,9 @@ def test_english_has_no_keyword_mode():
 def test_a_changed_setting_changes_the_language_weights():
     fusion = dataclasses.replace(FusionSettings(), english_lexical=0.0)
     assert EN.leg_weights(fusion) == (fusion.english_dense, 0.0)
+
+
+def test_a_decimal_figure_in_a_question_is_a_number_not_a_crash():
+    from reportqa.query.analyze import analyze
+
+    assert "18.7" in analyze("2024年技术合同成交额同比增长18.7%吗？").numbers

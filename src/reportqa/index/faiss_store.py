@@ -283,7 +283,7 @@ class FaissVectorStore:
 
     def search(self, vector: np.ndarray, k: int, *, where: Filter = NO_FILTER) -> Hits:
         mask = self.table.mask(where)
-        if mask is not None and not mask.any():
+        if k < 1 or (mask is not None and not mask.any()):
             return Hits.empty()
         k = max(1, min(k, self.size if mask is None else int(mask.sum())))
         scores, ids = self.index.search(vector.reshape(1, -1), k, allowed=mask)

@@ -66,7 +66,7 @@ def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInf
     years = bare_years(normalized)
     ordinals = _ORDINAL.findall(normalized)
     numbers = tuple(dict.fromkeys(
-        [*ordinals, *(n for n in _NUMBER.findall(normalized) if not (len(n) == 4 and int(n) in years))]
+        [*ordinals, *(n for n in _NUMBER.findall(normalized) if not (len(n) == 4 and n.isdigit() and int(n) in years))]
     ))
     quantity = asks_quantity(normalized)
     stripped = _NOT_COUNTED.sub("", normalized)

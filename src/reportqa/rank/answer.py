@@ -85,11 +85,14 @@ def _year_conflict(text: str, years: tuple[int, ...]) -> bool:
     return bool(named) and not named & set(years)
 
 
-def _missing_place(question: str, chunk: Chunk) -> str | None:
-    """A place the question names (other than Shanghai) that the answering passage never mentions."""
+def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
+    """A place the question names (other than Shanghai) that the answering passage never mentions.
+
+    The question's words, not its substrings: `上海南部` names 上海, not the province 海南.
+    """
     haystack = " ".join([*chunk.section_path, chunk.text])
     for place in PLACES:
-        if place in question and place not in haystack:
+        if place in question_tokens and place not in haystack:
             return place
     return None
 
@@ -170,7 +173,7 @@ class AnswerExtractor:
             return AnswerResult(ranked, best, True, "none", f"报告中没有关于{asked}的内容")
         if query.numbers and not _constraints_met(best.candidate.chunk, query.numbers):
             return AnswerResult(ranked, best, True, "none", f"报告中没有与“{'、'.join(query.numbers)}”相符的段落")
-        missing_place = _missing_place(query.normalized, best.candidate.chunk)
+        missing_place = _missing_place(set(self.index.tokenize(query.normalized)), best.candidate.chunk)
         if missing_place:
             return AnswerResult(ranked, best, True, "none", f"报告没有涉及{missing_place}")
         if best.coverage < w.min_coverage:
