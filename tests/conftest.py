@@ -67,3 +67,12 @@ def real_server(built_index) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def live_server(real_server) -> str:
     return real_server
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A real Milvus (Milvus Lite's gRPC server, its own process on a free port) for the whole session."""
+    from tests.milvus_utils import start_milvus
+
+    with start_milvus(tmp_path_factory.mktemp("milvus") / "data") as server:
+        yield server

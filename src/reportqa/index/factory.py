@@ -16,6 +16,7 @@ from reportqa.index.base import Catalog
 
 BACKENDS: dict[str, str] = {
     "faiss": "reportqa.index.local:LocalCatalog",
+    "milvus": "reportqa.index.milvus_store:MilvusCatalog",
 }
 
 
