@@ -13,12 +13,23 @@ the server's resident memory is reported too)::
 with the token in REPORTQA_ADMIN_TOKEN (when this script starts the server and
 no token is set, it makes one up), then reports the job's outcome and whether
 the serving index version changed: searches must keep succeeding throughout.
+
+`--hostile` runs twice in one invocation against the same server: the ordinary
+clients alone, then the same clients while `--hostile-clients` (default 2) more
+send maximum-length questions (`serve.max_query_chars` characters of report-style
+text, each over `--hostile-connections` parallel connections, honouring 429's
+Retry-After). It prints both runs side by side; the ordinary clients must keep
+≥ 70% of their throughput, a p99 ≤ 3× and 0 errors. Every client connects from
+its own loopback address (127.0.0.x) when the server is local, so the server's
+per-client limits see ten clients, not one.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
+import re
 import secrets
 import sys
 import threading
@@ -31,11 +42,16 @@ import httpx
 import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reportqa.settings import ServeSettings
 from search import add_server_args, load_questions, percentile, server, verdict
 
 TARGET_RPS = 40.0
 TARGET_RSS_GB = 1.5
 RSS_SAMPLE_S = 0.5
+# The acceptance of issue 13: with hostile clients, ordinary clients keep this share of their throughput
+# and at most this multiple of their p99 latency.
+HOSTILE_MIN_THROUGHPUT = 0.70
+HOSTILE_MAX_P99 = 3.0
 
 
 @dataclass
@@ -44,11 +60,23 @@ class ClientStats:
 
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    throttled: int = 0
 
 
-def run_client(url: str, questions: list[str], offset: int, k: int, deadline: float, stats: ClientStats) -> None:
-    """Ask questions back to back (each client starting at its own offset) until the deadline."""
-    with httpx.Client(base_url=url, timeout=30) as client:
+def client_transport(url: str, source: str | None) -> httpx.HTTPTransport | None:
+    """A transport bound to a loopback source address, so a local server tells the clients apart."""
+    if source is None or httpx.URL(url).host not in ("127.0.0.1", "localhost"):
+        return None
+    return httpx.HTTPTransport(local_address=source)
+
+
+def run_client(url: str, questions: list[str], offset: int, k: int, deadline: float, stats: ClientStats,
+               source: str | None = None, *, honour_retry_after: bool = False) -> None:
+    """Ask questions back to back (each client starting at its own offset) until the deadline.
+
+    With `honour_retry_after`, a 429 is counted (not an error) and waited out as its header says.
+    """
+    with httpx.Client(base_url=url, timeout=30, transport=client_transport(url, source)) as client:
         i = offset
         while time.perf_counter() < deadline:
             q = questions[i % len(questions)]
@@ -58,6 +86,10 @@ def run_client(url: str, questions: list[str], offset: int, k: int, deadline: fl
                 response = client.get("/api/search", params={"q": q, "k": k})
             except httpx.HTTPError as exc:
                 stats.errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            if response.status_code == 429 and honour_retry_after:
+                stats.throttled += 1
+                time.sleep(min(float(response.headers.get("retry-after", "1")), max(0.0, deadline - started)))
                 continue
             if response.status_code != 200:
                 stats.errors.append(f"{response.status_code}: {response.text[:120]}")
@@ -116,6 +148,106 @@ def sample_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
         stop.wait(RSS_SAMPLE_S)
 
 
+def hostile_question(questions: list[str], length: int) -> str:
+    """A maximum-length question that stays one question: the worst case for the encoder.
+
+    Real Chinese questions run together without their question marks and years, so the
+    service does not split them into parts (each part would be a short question of its own).
+    """
+    pieces = [_YEARS_AND_MARKS.sub("", q) for q in questions if not _LATIN_WORD.search(q)]
+    text = "2024年"
+    for piece in itertools.cycle(pieces or ["上海科技创新"]):
+        if len(text) >= length:
+            return text[:length]
+        text += piece + "，"
+    raise AssertionError("unreachable")
+
+
+_YEARS_AND_MARKS = re.compile(r"[？?]|(?:19|20)\d\d\s*年?")
+_LATIN_WORD = re.compile(r"[A-Za-z]{3}")
+
+
+@dataclass
+class RunResult:
+    """One timed run: the ordinary clients' figures, and the hostile clients' when there were some."""
+
+    elapsed_s: float
+    ordinary: list[ClientStats]
+    hostile: list[ClientStats]
+
+    @property
+    def latencies(self) -> list[float]:
+        return [v for s in self.ordinary for v in s.latencies_ms]
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for s in self.ordinary for e in s.errors]
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed_s
+
+
+def timed_run(url: str, questions: list[str], args: argparse.Namespace, hostile: int) -> RunResult:
+    """`args.clients` ordinary clients (and `hostile` hostile ones) for `args.duration` seconds."""
+    started = time.perf_counter()
+    deadline = started + args.duration
+    ordinary = [ClientStats() for _ in range(args.clients)]
+    bad = [ClientStats() for _ in range(hostile * args.hostile_connections)]
+    long_q = [hostile_question(questions, ServeSettings().max_query_chars)]
+    threads = [threading.Thread(target=run_client, args=(url, questions, i * 3, args.k, deadline, s,
+                                                         f"127.0.0.{2 + i}"))
+               for i, s in enumerate(ordinary)]
+    threads += [threading.Thread(target=run_client, args=(url, long_q, 0, args.k, deadline, s,
+                                                          f"127.0.1.{2 + i // args.hostile_connections}"),
+                                 kwargs={"honour_retry_after": True})
+                for i, s in enumerate(bad)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return RunResult(time.perf_counter() - started, ordinary, bad)
+
+
+def hostile_main(args: argparse.Namespace, questions: list[str], source: str) -> int:
+    """The two runs of `--hostile`, side by side, and the verdict."""
+    with server(args.url, args.index, args.corpus, {}) as handle:
+        with httpx.Client(base_url=handle.url, timeout=30) as client:  # one warm-up pass
+            for q in questions:
+                client.get("/api/search", params={"q": q, "k": args.k})
+        alone = timed_run(handle.url, questions, args, 0)
+        attacked = timed_run(handle.url, questions, args, args.hostile_clients)
+    print(f"server {handle.url} · {args.clients} ordinary clients · {args.duration:.0f} s per run · k={args.k} · "
+          f"{len(questions)} questions from {source}")
+    print(f"hostile: {args.hostile_clients} clients × {args.hostile_connections} connections, "
+          f"{ServeSettings().max_query_chars}-character questions")
+    print()
+    rows = [("", "alone", "+ hostile", "ratio")]
+    for label, fn in (("requests/s", lambda r: r.rps), ("p50 ms", lambda r: percentile(r.latencies, 50)),
+                      ("p95 ms", lambda r: percentile(r.latencies, 95)),
+                      ("p99 ms", lambda r: percentile(r.latencies, 99))):
+        a, b = fn(alone), fn(attacked)
+        rows.append((label, f"{a:.1f}", f"{b:.1f}", f"{b / a:.2f}" if a else "-"))
+    rows.append(("errors", str(len(alone.errors)), str(len(attacked.errors)), ""))
+    for row in rows:
+        print(f"{row[0]:<14}{row[1]:>10}{row[2]:>12}{row[3]:>8}")
+    hostile_done = sum(len(s.latencies_ms) for s in attacked.hostile)
+    hostile_lat = [v for s in attacked.hostile for v in s.latencies_ms]
+    print(f"\nhostile       {hostile_done} answered (p50 {percentile(hostile_lat, 50):.0f} ms), "
+          f"{sum(s.throttled for s in attacked.hostile)} refused with 429, "
+          f"{sum(len(s.errors) for s in attacked.hostile)} other errors")
+    for error in sorted(set(alone.errors + attacked.errors))[:5]:
+        print(f"  error: {error}")
+    throughput = attacked.rps / alone.rps if alone.rps else 0.0
+    p99 = percentile(attacked.latencies, 99) / percentile(alone.latencies, 99)
+    ok_rps, ok_p99 = throughput >= HOSTILE_MIN_THROUGHPUT, p99 <= HOSTILE_MAX_P99
+    ok_errors = not alone.errors and not attacked.errors
+    print(f"\nthroughput kept {throughput:.0%} (≥ {HOSTILE_MIN_THROUGHPUT:.0%}): {'ok' if ok_rps else 'MISSED'} · "
+          f"p99 ×{p99:.2f} (≤ {HOSTILE_MAX_P99:.0f}×): {'ok' if ok_p99 else 'MISSED'} · "
+          f"ordinary errors {len(alone.errors) + len(attacked.errors)}: {'ok' if ok_errors else 'MISSED'}")
+    return 0 if ok_rps and ok_p99 and ok_errors else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -124,9 +256,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="Seconds of load.")
     parser.add_argument("--during-rebuild", action="store_true",
                         help="Trigger POST /api/index/rebuild?force=true halfway through.")
+    parser.add_argument("--hostile", action="store_true",
+                        help="Run alone, then with hostile clients sending maximum-length questions; compare.")
+    parser.add_argument("--hostile-clients", type=int, default=2, help="Hostile clients (with --hostile).")
+    parser.add_argument("--hostile-connections", type=int, default=1,
+                        help="Parallel connections of each hostile client (with --hostile).")
     args = parser.parse_args(argv)
 
     questions, source = load_questions(args.questions)
+    if args.hostile:
+        return hostile_main(args, questions, source)
     token = os.environ.get("REPORTQA_ADMIN_TOKEN", "")
     env: dict[str, str] = {}
     if args.during_rebuild and not token:
