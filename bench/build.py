@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 TARGET_BUILD_S = 30.0
 TARGET_REBUILD_S = 3.0
+TARGET_PDF_100_S = 10.0
 MB = 1024 * 1024
 
 
@@ -118,6 +119,19 @@ def mb(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} MB"
 
 
+def pdf_load_seconds(folder: Path, pages: int = 100) -> float:
+    """Seconds to load a generated `pages`-page typeset PDF (title, headings, a table, headers, footers)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.fixtures_docs import make_report_pdf
+
+    from reportqa.ingest.loaders import load_text
+
+    path = make_report_pdf(folder / "long.pdf", extra_pages=pages - 2)
+    started = time.perf_counter()
+    load_text(path)
+    return time.perf_counter() - started
+
+
 def verdict(seconds: float, target: float) -> str:
     return f"target <= {target:.0f} s: {'met' if seconds <= target else 'MISSED'}"
 
@@ -152,6 +166,7 @@ def main() -> int:
         index_mb = tree_bytes(version_dir) / MB
         cache_mb = tree_bytes(index_root / "embed-cache") / MB
         overall_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        pdf_s = pdf_load_seconds(work)
 
     texts = fresh.embedded + fresh.reused
     print(f"reportqa build benchmark · {fresh.document_count} reports, {fresh.chunk_count} chunks, "
@@ -170,6 +185,8 @@ def main() -> int:
               verdict(again.seconds, TARGET_REBUILD_S)))
     print(row("no-change rebuild (`reportqa build` command)", f"{cli_s:.1f} s",
               verdict(cli_s, TARGET_REBUILD_S)))
+    print(row("PDF loading, 100 typeset pages (pdfplumber)", f"{pdf_s:.1f} s = {100 / pdf_s:.1f} pages/s",
+              verdict(pdf_s, TARGET_PDF_100_S)))
     print(row("index size on disk (one version)", f"{index_mb:.2f} MB"))
     print(row("embedding cache size on disk", f"{cache_mb:.2f} MB"))
     print(row("peak memory, whole benchmark process (maxrss)", f"{overall_peak:.0f} MB"))

@@ -47,6 +47,8 @@ class Paragraph:
     # The bold lead-in or `一是…` phrase that states the paragraph's topic.
     topic: str | None = None
     is_list: bool = False
+    # A table block (reportqa.ingest.tables): one piece per line, the caption first if there is one.
+    is_table: bool = False
 
     @property
     def start(self) -> int:
@@ -109,3 +111,7 @@ class Chunk:
     # Years the passage's own text (and section titles) name, most mentioned first.
     years: tuple[int, ...] = ()
     ordinal: int = 0
+    # The page the passage starts on (PDFs; None for text without page breaks), and where in the
+    # source the next page begins when the passage runs onto it.
+    page: int | None = None
+    page_break: int | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reportqa.ingest.tables import table_block
 from reportqa.models import Paragraph, ParsedReport, ReportMeta, Section, Span
 from reportqa.text.zh import CLOSING_QUOTES, HAN_BASIC, SENTENCE_END
 
@@ -238,6 +239,12 @@ def _paragraph(lines: list[_Line]) -> Paragraph:
     )
 
 
+def _table(lines: list[_Line]) -> Paragraph:
+    """A table block: its lines (caption, rows) kept apart, so each row can be quoted alone."""
+    return Paragraph(text="\n".join(line.text for line in lines), pieces=[Span(line.start, line.end) for line in lines],
+                     is_list=True, is_table=True)
+
+
 def _ends_mid_sentence(text: str) -> bool:
     last = text.rstrip()[-1:]
     return bool(last) and last not in TERMINAL_PUNCT + CLOSING_MARKS + "：:，,、"
@@ -286,6 +293,11 @@ def _items(text: str) -> list[_Heading | _Para]:
         block = blocks[i]
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         first = block.lines[0]
+        if table_block([line.text for line in block.lines]) is not None:
+            items.append(_Para(_table(block.lines)))  # a table is content, never a heading
+            seen_content = True
+            i += 1
+            continue
         # `8` or `8.1` on its own line, the title on the next line.
         number_alone = block.single and (
             _DECIMAL_ALONE.match(first.text) or (not seen_content and _CHAPTER_NUMBER.match(first.text))

@@ -1,4 +1,4 @@
-"""Word .docx: paragraphs and tables in document order, headings as `#` lines.
+"""Word .docx: paragraphs and tables in document order, headings as `#` lines, tables as named rows.
 
 python-docx is imported when a .docx is first read, not with this module:
 the registry (and so the CLI's help text) must not pay for lxml and
@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from reportqa.ingest.loaders.base import register_loader, unreadable_error
+from reportqa.ingest.tables import CAPTION, format_table
 
 if TYPE_CHECKING:
     from docx.table import Table
@@ -25,21 +26,23 @@ _MAX_HEADING_LEVEL = 6
 def read_docx(data: bytes, name: str) -> str:
     """Paragraphs and tables in document order, one block each, blank-line separated."""
     import docx
+    from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = [_docx_block(item) for item in document.iter_inner_content()]
+        blocks: list[str] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Table):
+                # A caption paragraph right above the table travels with it (repeated in each chunk).
+                caption = blocks.pop() if blocks and CAPTION.match(blocks[-1]) else ""
+                blocks.append(_docx_table(item, caption))
+            else:
+                blocks.append(_docx_paragraph(item))
+            if not blocks[-1]:
+                blocks.pop()
     except Exception as exc:  # python-docx raises many types on damaged packages
         raise unreadable_error(name, "Word .docx") from exc
-    return "\n\n".join(block for block in blocks if block)
-
-
-def _docx_block(item: DocxParagraph | Table) -> str:
-    from docx.table import Table
-
-    if isinstance(item, Table):
-        return _docx_table(item)
-    return _docx_paragraph(item)
+    return "\n\n".join(blocks)
 
 
 def _docx_paragraph(paragraph: DocxParagraph) -> str:
@@ -78,16 +81,6 @@ def _docx_heading_level(paragraph: DocxParagraph) -> int:
     return 0
 
 
-def _docx_table(table: Table) -> str:
-    """One line per row, cells joined by " | "; merged cells are shown once."""
-    rows = []
-    for row in table.rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(cell.text.split()))
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+def _docx_table(table: Table, caption: str = "") -> str:
+    """The table as header-named rows (reportqa.ingest.tables); a merged cell keeps its value in every column."""
+    return format_table([[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows], caption)
