@@ -29,6 +29,7 @@
     yearFilter: $("filter-year"),
     main: $("main"),
     status: $("status"),
+    announcer: $("announce"),
     error: $("error"),
     errorTitle: $("error-title"),
     errorDetail: $("error-detail"),
@@ -69,6 +70,35 @@
 
   function clear(node) {
     node.replaceChildren();
+  }
+
+  // "en" for text with Latin letters and no Chinese (an English query), so it is read in English.
+  function langOf(text) {
+    return /[\u3400-\u9fff\uf900-\ufaff]/.test(text) || !/[A-Za-z]/.test(text) ? "" : "en";
+  }
+
+  function withLang(node, text) {
+    const lang = langOf(text);
+    if (lang) node.lang = lang;
+    return node;
+  }
+
+  /* ---------- what screen readers hear (the polite live region #announce, outside <main>) ---------- */
+
+  let announceTimer = 0;
+
+  // Emptied first and refilled a moment later, so the same words (a repeated search) are read again.
+  function announce(text) {
+    window.clearTimeout(announceTimer);
+    ui.announcer.textContent = "";
+    announceTimer = window.setTimeout(() => {
+      ui.announcer.textContent = text;
+    }, 100);
+  }
+
+  // After a search the user started, focus moves to the outcome's heading: the answer is the next thing read.
+  function focusOutcome(heading) {
+    if (heading) heading.focus();
   }
 
   /* ---------- text with **bold** markers and highlighted ranges ---------- */
@@ -358,11 +388,13 @@
     ui.errorRetry.hidden = err.kind === "client";
     ui.error.hidden = false;
     ui.status.textContent = "";
+    announce(`${ui.errorTitle.textContent}：${err.message}`);
   }
 
   /* ---------- search ---------- */
 
-  async function runSearch(state) {
+  // `userStarted`: the search box, an example or retry, so focus follows to the outcome (not back/forward or load).
+  async function runSearch(state, userStarted = false) {
     if (searchController) searchController.abort();
     if (!state.q) {
       showIntro();
@@ -376,15 +408,18 @@
     if (state.year) params.set("year", state.year);
     setBusy(true);
     ui.status.textContent = "正在检索…";
+    announce("正在检索…");
     document.title = `${state.q} · 科技报告问答`;
     try {
       const data = await api(`/api/search?${params}`, controller.signal);
       if (seq !== searchSeq) return;
       renderSearch(data, state);
+      if (userStarted) focusOutcome(ui.answer.hidden ? $("no-answer-heading") : $("answer-heading"));
     } catch (err) {
       if (err && err.name === "AbortError") return;
       if (seq !== searchSeq) return;
-      showError(err instanceof ApiError ? err : new ApiError("server", String(err)), () => runSearch(state));
+      showError(err instanceof ApiError ? err : new ApiError("server", String(err)), () => runSearch(state, true));
+      if (userStarted) focusOutcome(ui.errorTitle);
     } finally {
       if (seq === searchSeq) setBusy(false);
     }
@@ -397,15 +432,39 @@
     const results = Array.isArray(data.results) ? data.results : [];
     const answer = data.no_answer ? null : data.answer;
     renderStatus(data, state, results.length);
-    if (answer) renderAnswer(answer, results);
+    if (answer && isMultiPart(data)) renderComparison(data, results, data.query || state.q);
+    else if (answer) renderAnswer(answer, results);
     else renderNoAnswer(data.query || state.q, results.length, data.no_answer_reason);
     renderResults(results, data.query || state.q, answer);
+    announce(outcomeSummary(data, answer, results.length, data.query || state.q));
+  }
+
+  // The outcome in one paragraph for the live region: the answer and its confidence, each part, or why none.
+  function outcomeSummary(data, answer, count, query) {
+    const confidence = (level) => (CONFIDENCE[level] || CONFIDENCE.low).label;
+    if (answer && isMultiPart(data)) {
+      const rows = orderedParts(data, query);
+      const found = rows.filter((row) => row.answer).length;
+      const lines = rows.map((row) =>
+        row.answer
+          ? `${row.label}：${stripMarkers(row.answer.text || "")}（${confidence(row.answer.confidence)}）`
+          : `${row.label}：没有找到可靠答案（${row.reason || "报告中没有对应的原句"}）`,
+      );
+      return [`分项答案：${rows.length} 项中找到 ${found} 项。`, ...lines].join(" ");
+    }
+    if (answer) {
+      const source = [answer.title, answer.year ? `${answer.year}年` : ""].filter(Boolean).join(" ");
+      return `答案（${confidence(answer.confidence)}）：${stripMarkers(answer.text || "")} 出处：${source}。`;
+    }
+    const reason = (data.no_answer_reason || "报告中没有与问题直接对应的原句").replace(/[。.]+$/, "");
+    const rest = count ? `下面列出 ${count} 个最接近的段落，仅供参考。` : "换个说法或放宽筛选条件再试试。";
+    return `没有找到可靠答案：${reason}。${rest}`;
   }
 
   function renderStatus(data, state, count) {
     clear(ui.status);
     ui.status.append("“");
-    const echo = el("span", "query-echo", data.query || state.q);
+    const echo = withLang(el("span", "query-echo", data.query || state.q), data.query || state.q);
     echo.id = "query-echo";
     ui.status.append(echo, `” · ${count} 个相关段落`);
     const filters = [];
@@ -426,13 +485,6 @@
     return Math.round(ms);
   }
 
-  function citationText(title, year, path) {
-    const parts = [title];
-    if (year) parts.push(String(year));
-    const cite = parts.join(" · ");
-    return path && path.length ? `${cite} · ${path.join(" › ")}` : cite;
-  }
-
   function citationButton(item, onOpen, withPath = true) {
     const button = el("button", "citation");
     button.type = "button";
@@ -440,8 +492,8 @@
     if (item.year) button.append(el("span", "citation-year", String(item.year)));
     const path = item.section_path || [];
     if (withPath && path.length) button.append(el("span", "citation-path", path.join(" › ")));
+    if (item.page) button.append(el("span", "citation-page", `第${item.page}页`));
     button.append(el("span", "citation-open", "查看原文"));
-    button.setAttribute("aria-label", `查看原文：${citationText(item.title, item.year, path)}`);
     button.addEventListener("click", () => onOpen(button));
     return button;
   }
@@ -460,6 +512,7 @@
     const head = el("div", "answer-head");
     const heading = el("h2", "answer-heading", "答案");
     heading.id = "answer-heading";
+    heading.tabIndex = -1; // focused after a search
     head.append(heading, confidenceBadge(answer.confidence));
     const sentence = el("p", "answer-sentence");
     sentence.id = "answer-sentence";
@@ -485,6 +538,7 @@
           end: chunk ? chunk.end : answer.source_end,
           sentence: answer.text,
           trigger: button,
+          page: answer.page,
         }),
       ),
     );
@@ -492,12 +546,118 @@
     const sameAsSentence = chunk && stripMarkers(chunk.text).trim() === stripMarkers(answer.text || "").trim();
     if (sameAsSentence) ui.answer.append(head, passage, cite, note);
     else ui.answer.append(head, sentence, passageLabel, passage, cite, note);
+    if (answer.table) head.after(tableAnswer(answer.table));  // the row as a table, its asked cell marked
     ui.answer.hidden = false;
+  }
+
+  /* ---------- multi-part questions: a comparison table (one row per asked part) ---------- */
+
+  // The first figure of a sentence: a number with its unit (124篇, 2.5万家, 4.4%, 5200.73亿元).
+  // Years and dates (2020年, 3月) are not figures: their "units" are not in the list.
+  const FIGURE =
+    /(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?\s*(?:%|‰|个百分点|[万亿千百]*(?:美元|元|人次|家次|篇|家|个|件|项|人|名|位|次|所|座|台|套|倍|条|种|平方公里|平方米|公里|千米|吨|张|部|批|户|辆)|[万亿]+)/;
+
+  function isMultiPart(data) {
+    const answers = Array.isArray(data.answers) ? data.answers : [];
+    const missing = Array.isArray(data.missing_parts) ? data.missing_parts : [];
+    return answers.length > 0 && (answers.length > 1 || missing.length > 0);
+  }
+
+  /**
+   * Answers and missing parts merged in the order the question asked them. Each list is
+   * already in that order; they are merged by where each part's label appears in the
+   * query, falling back to answers-then-missing when a label is not found in it.
+   */
+  function orderedParts(data, query) {
+    const answers = (data.answers || []).map((answer) => ({ label: answer.part || "", answer }));
+    const missing = (data.missing_parts || []).map((m) => ({ label: m.part || "", reason: m.reason }));
+    const at = (row) => (row.label ? query.indexOf(row.label) : -1);
+    if ([...answers, ...missing].some((row) => at(row) === -1)) return [...answers, ...missing];
+    const rows = [];
+    let i = 0;
+    let j = 0;
+    while (i < answers.length || j < missing.length) {
+      const takeAnswer = j >= missing.length || (i < answers.length && at(answers[i]) <= at(missing[j]));
+      rows.push(takeAnswer ? answers[i++] : missing[j++]);
+    }
+    return rows;
+  }
+
+  function renderComparison(data, results, query) {
+    clear(ui.answer);
+    const rows = orderedParts(data, query);
+    const found = rows.filter((row) => row.answer).length;
+    const head = el("div", "answer-head");
+    const heading = el("h2", "answer-heading", "答案");
+    heading.id = "answer-heading";
+    heading.tabIndex = -1; // focused after a search
+    head.append(heading, el("span", "parts-count", `${rows.length} 项中找到 ${found} 项`));
+    const scroller = el("div", "parts-scroll");
+    const table = el("table", "parts-table");
+    table.id = "answer-parts";
+    table.append(el("caption", "parts-caption", "分项答案"));
+    const headRow = el("tr");
+    for (const label of ["分项", "原文答案句", "出处"]) {
+      const th = el("th", null, label);
+      th.scope = "col";
+      headRow.append(th);
+    }
+    const thead = el("thead");
+    thead.append(headRow);
+    const tbody = el("tbody");
+    for (const row of rows) tbody.append(row.answer ? answerRow(row, results) : missingRow(row));
+    table.append(thead, tbody);
+    scroller.append(table);
+    const note = el("p", "confidence-note", "每项答案句均逐字引自原文；点击出处可查看所在段落。");
+    ui.answer.append(head, scroller, note);
+    ui.answer.hidden = false;
+  }
+
+  function partHeader(label) {
+    const th = el("th", "part-label", label || "—");
+    th.scope = "row";
+    return th;
+  }
+
+  function answerRow(row, results) {
+    const answer = row.answer;
+    const tr = el("tr", "part-row");
+    tr.dataset.part = row.label;
+    const text = stripMarkers(answer.text || "");
+    const figure = FIGURE.exec(text);
+    const sentence = el("td", "part-sentence");
+    renderRich(sentence, text, figure ? [[figure.index, figure.index + figure[0].length, "figure-mark"]] : []);
+    const cite = el("td", "part-cite");
+    const chunk = results.find((r) => r.chunk_id === answer.chunk_id);
+    cite.append(
+      citationButton(answer, (button) =>
+        openContext({
+          docId: answer.doc_id,
+          start: chunk ? chunk.start : answer.source_start,
+          end: chunk ? chunk.end : answer.source_end,
+          sentence: answer.text,
+          trigger: button,
+          page: answer.page,
+        }),
+      ),
+      confidenceBadge(answer.confidence),
+    );
+    tr.append(partHeader(row.label), sentence, cite);
+    return tr;
+  }
+
+  function missingRow(row) {
+    const tr = el("tr", "part-row is-missing");
+    tr.dataset.part = row.label;
+    const sentence = el("td", "part-sentence", `没有找到可靠答案：${row.reason || "报告中没有对应的原句"}`);
+    const cite = el("td", "part-cite", "—");
+    tr.append(partHeader(row.label), sentence, cite);
+    return tr;
   }
 
   function renderNoAnswer(query, count, reason) {
     clear(ui.noAnswerText);
-    ui.noAnswerText.append("报告中没有与“", el("span", "query-echo-inline", query), "”直接对应的原句");
+    ui.noAnswerText.append("报告中没有与“", withLang(el("span", "query-echo-inline", query), query), "”直接对应的原句");
     ui.noAnswerText.append(reason ? `（${reason}）。` : "。");
     ui.noAnswerText.append(count ? "下面列出最接近的段落，仅供参考。" : "换个说法或放宽筛选条件再试试。");
     ui.noAnswer.hidden = false;
@@ -534,7 +694,7 @@
     const [from, to] = previewWindow(result.text, marks, PASSAGE_PREVIEW_CHARS);
     renderRich(text, result.text, marks, from, to);
     item.append(head, text);
-    if (from > 0 || to < result.text.length) item.append(expandButton(text, result.text, marks));
+    if (from > 0 || to < result.text.length) item.append(expandButton(text, result.text, marks, from, to));
     const foot = el("div", "passage-foot");
     foot.append(
       citationButton(result, (button) =>
@@ -544,6 +704,7 @@
           end: result.end,
           sentence: hasSpan ? result.text.slice(result.answer_span[0], result.answer_span[1]) : null,
           trigger: button,
+          page: result.page,
         }),
         false,
       ),
@@ -557,22 +718,58 @@
     item.querySelector(".passage-head").append(el("span", "source-tag", "答案出处"));
   }
 
-  function expandButton(target, text, marks) {
+  // A toggle (展开全文 ↔ 收起) rather than a button that removes itself, so keyboard focus stays put.
+  function expandButton(target, text, marks, from, to) {
     const button = el("button", "link-btn", "展开全文");
     button.type = "button";
     button.setAttribute("aria-expanded", "false");
     button.addEventListener("click", () => {
+      const expand = button.getAttribute("aria-expanded") !== "true";
       clear(target);
-      renderRich(target, text, marks);
-      button.remove();
+      if (expand) renderRich(target, text, marks);
+      else renderRich(target, text, marks, from, to);
+      button.setAttribute("aria-expanded", String(expand));
+      button.textContent = expand ? "收起" : "展开全文";
     });
     return button;
   }
 
   /* ---------- context view ---------- */
 
-  async function openContext({ docId, start, end, sentence, trigger }) {
+  // An answer quoted from a table: its row as a small table, the cell the question asked about highlighted.
+  function tableAnswer(row) {
+    const table = el("table", "answer-table");
+    if (row.caption) table.append(el("caption", "", row.caption));
+    const head = el("tr");
+    const body = el("tr");
+    row.columns.forEach((column, i) => {
+      head.append(el("th", i === row.matched_column ? "cell-match" : "", column));
+      body.append(el("td", i === row.matched_column ? "cell-match" : "", row.values[i] || ""));
+    });
+    const thead = el("thead");
+    const tbody = el("tbody");
+    thead.append(head);
+    tbody.append(body);
+    table.append(thead, tbody);
+    return table;
+  }
+
+  // The dialog's link to the original file (PDFs open at the cited page).
+  function setFileLink(docId, page) {
+    if (!ui.ctxFile) {
+      ui.ctxFile = el("a", "ctx-file", "打开原始文件");
+      ui.ctxFile.target = "_blank";
+      ui.ctxFile.rel = "noopener";
+      ui.ctxTitle.after(ui.ctxFile);
+    }
+    const url = `/api/documents/${encodeURIComponent(docId)}/file`;
+    ui.ctxFile.href = page ? `${url}#page=${page}` : url;
+    ui.ctxFile.textContent = page ? `打开原始文件（第${page}页）` : "打开原始文件";
+  }
+
+  async function openContext({ docId, start, end, sentence, trigger, page }) {
     const seq = ++ctxState.seq;
+    setFileLink(docId, page);
     ctxState.trigger = trigger || null;
     ctxState.sections = [];
     ctxState.current = -1;
@@ -585,6 +782,7 @@
     ui.ctxBody.append(el("p", "ctx-loading", "正在载入原文…"));
     ui.ctxBody.setAttribute("aria-busy", "true");
     if (!ui.dialog.open) ui.dialog.showModal();
+    ui.ctxBody.focus({ preventScroll: true }); // PageDown and the arrows scroll the text at once
     try {
       const doc = await getDocument(docId);
       if (seq !== ctxState.seq) return;
@@ -666,8 +864,11 @@
     ctxState.current = index;
     const path = sections[index].path && sections[index].path.length ? sections[index].path : [sections[index].title];
     ui.ctxLabel.textContent = path.join(" › ");
+    const focused = document.activeElement;
     ui.ctxPrev.disabled = index === 0;
     ui.ctxNext.disabled = index === sections.length - 1;
+    // A button that just became disabled would drop focus to <body>: hand it to the text instead.
+    if (focused instanceof HTMLButtonElement && focused.disabled) ui.ctxBody.focus({ preventScroll: true });
     if (scroll) {
       const node = document.getElementById(`ctx-sec-${index}`);
       if (node) node.scrollIntoView({ block: "start" });
@@ -708,7 +909,6 @@
       button.append(el("span", "doc-card-title", d.title));
       const meta = [d.year ? `${d.year}年` : "", d.publisher, kindLabel(d.kind), d.section_count ? `${d.section_count} 节` : ""];
       button.append(el("span", "doc-card-meta", meta.filter(Boolean).join(" · ")));
-      button.setAttribute("aria-label", `阅读全文：${d.title}`);
       button.addEventListener("click", () => openContext({ docId: d.id, start: -1, end: -1, sentence: null, trigger: button }));
       li.append(button);
       ui.docList.append(li);
@@ -748,10 +948,11 @@
     if (!state.q) {
       ui.input.focus();
       ui.status.textContent = "请输入问题或关键词。";
+      announce("请输入问题或关键词。");
       return;
     }
     pushState(state);
-    runSearch(state);
+    runSearch(state, true);
   }
 
   function onFilterChange() {
