@@ -35,12 +35,18 @@ serve: build
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench
 
-test: setup lint
+# axe-core for the accessibility browser tests (tests/e2e/test_accessibility.py), pinned in its lock file.
+tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	touch $@
+
+test: setup lint tests/e2e/node_modules/.installed
 	$(BIN)/pytest
 
 # The fast layer alone (no model, seconds), with line coverage of ranking and query analysis.
 test-fast: $(BIN)/.installed
-	$(BIN)/pytest -m "not slow and not browser" -q --cov=reportqa.rank --cov=reportqa.query --cov-report=term-missing
+	# The unit and contract layers: a tiny hand-built index, a fake embedder, no model (seconds).
+	$(BIN)/pytest tests/unit tests/contract -m "not slow and not browser" -q --cov=reportqa.rank --cov=reportqa.query --cov-report=term-missing
 
 bench: build
 	$(BIN)/python bench/build.py

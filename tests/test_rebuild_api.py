@@ -232,7 +232,7 @@ def test_second_rebuild_while_one_runs_is_409(admin: Workspace) -> None:
     assert job["to_embed"] > 0 and job["embedded"] == job["to_embed"]  # it did real work while refusing
 
 
-# --- a failing rebuild ---------------------------------------------------------------------------
+# --- a rebuild with an unreadable file ----------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
@@ -241,10 +241,10 @@ def test_second_rebuild_while_one_runs_is_409(admin: Workspace) -> None:
         ("junk.txt", bytes(range(256)) * 16, "binary"),
     ],
 )
-def test_failed_rebuild_names_the_file_and_keeps_serving_the_old_index(
+def test_a_rebuild_skips_an_unreadable_file_names_it_and_serves_the_other_reports(
     admin: Workspace, name: str, content: bytes, reason: str
 ) -> None:
-    before = admin.version()
+    """One bad file no longer stops a rebuild: it is left out with its reason, the rest is published."""
     bad = admin.corpus / name
     bad.write_bytes(content)
     try:
@@ -253,12 +253,11 @@ def test_failed_rebuild_names_the_file_and_keeps_serving_the_old_index(
         job = admin.wait_job(response.json()["job_id"])
     finally:
         bad.unlink()
-    assert job["state"] == "failed", job
-    assert name in job["error"] and reason in job["error"], job["error"]
-    assert str(admin.corpus) not in job["error"] and "Traceback" not in job["error"]
-    assert job["version"] is None
-    time.sleep(1.5)  # more than one reload-poll interval: a stray publication would show now
-    assert admin.version() == before
+    assert job["state"] == "succeeded", job
+    skipped = {s["file"]: s["reason"] for s in job["skipped"]}
+    assert name in skipped and reason in skipped[name], job["skipped"]
+    assert str(admin.corpus) not in skipped[name] and "Traceback" not in skipped[name]
+    admin.wait_version(lambda v: v == job["version"], RELOAD_DEADLINE_S)
     answer = admin.client.get("/api/search", params={"q": KNOWN_QUESTION})
     assert answer.status_code == 200
     assert answers_with(answer, KNOWN_ANSWER)
@@ -354,7 +353,10 @@ class SearchClient:
     errors: list[str] = field(default_factory=list)
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=60) as client:
+        # Each client from its own loopback address, as separate users are: the server limits
+        # concurrent searches per client address.
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{2 + self.offset}")
+        with httpx.Client(base_url=self.base_url, timeout=60, transport=transport) as client:
             i = self.offset
             while not self.stop.is_set():
                 question = self.questions[i % len(self.questions)]

@@ -149,7 +149,7 @@ def test_bool_spellings_true(value: str) -> None:
     ("serve.fast_queries=maybe", r"is not true or false"),
     ("fusion.depth=0", r"fusion.depth must be at least 1, got 0"),
     ("answer.lexical=-1", r"answer.lexical must be at least 0"),
-    ("index.backend=milvus", r"bad value for index.backend: 'milvus'; valid values: faiss"),
+    ("index.backend=elastic", r"bad value for index.backend: 'elastic'; valid values: faiss, milvus"),
     ("answer.lexical", r"--set takes group.name=value"),
 ])
 def test_with_overrides_rejects_with_one_line(item: str, expected: str) -> None:

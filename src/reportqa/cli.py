@@ -82,12 +82,18 @@ def build(
     ann_threshold: Annotated[int | None, typer.Option(
         help="Use an ANN index above this many chunks (default: the index.ann_threshold setting).")] = None,
     overrides: SetOpt = None,
+    strict: Annotated[bool, typer.Option(
+        help="Stop at the first unreadable file instead of skipping it (for CI).")] = False,
 ) -> None:
-    """Build (or update) the index from the corpus; the previous index serves until the new one is complete."""
+    """Build (or update) the index from the corpus; the previous index serves until the new one is complete.
+
+    Files that cannot be read are skipped with a warning and listed in the summary (`--strict` stops instead).
+    """
     from tqdm import tqdm
 
     from reportqa.embedding.sbert import load_embedder
     from reportqa.index.build import build_index
+    from reportqa.index.factory import open_catalog
     from reportqa.ingest.corpus import report_files
 
     settings = _settings(overrides)
@@ -106,18 +112,21 @@ def build(
         bar.refresh()
 
     result = build_index(corpus, index, embedder, ann_threshold=ann_threshold, force=force, progress=progress,
-                         settings=settings)
+                         settings=settings, catalog=open_catalog(index, settings.index.backend), strict=strict)
     if bar is not None:
         bar.close()
     for note in result.warnings:
         typer.echo(f"warning: {note}", err=True)
     if result.up_to_date:
         typer.echo(f"index is up to date ({result.version}, {result.chunk_count} chunks); nothing to do")
-        return
-    typer.echo(
-        f"built {result.version}: {result.document_count} reports, {result.chunk_count} chunks, "
-        f"{result.embedded} texts embedded, {result.reused} reused, {result.seconds:.1f} s"
-    )
+    else:
+        typer.echo(
+            f"built {result.version}: {result.document_count} reports, {result.chunk_count} chunks, "
+            f"{result.embedded} texts embedded, {result.reused} reused, {result.seconds:.1f} s"
+        )
+    if result.skipped:  # e.g. "5 reports indexed, 1 skipped: broken.docx — could not read broken.docx: …"
+        typer.echo(f"{result.document_count} reports indexed, {len(result.skipped)} skipped: "
+                   + "; ".join(map(str, result.skipped)))
 
 
 def _parse_file(file: Path):  # type: ignore[no-untyped-def]
@@ -194,6 +203,14 @@ def ask(
     if response.no_answer or response.answer is None:
         reason = f"（{response.no_answer_reason}）" if response.no_answer_reason else ""
         typer.echo(f"没有找到可靠答案{reason}。最接近的段落：")
+    elif len(response.answers) > 1 or response.missing_parts:
+        # One line per asked part, in the order asked; then the parts nothing answers.
+        for a in response.answers:
+            typer.echo(f"{a.part}: {a.text}  —— {a.title} · {a.year} · {' › '.join(a.section_path)}  "
+                       f"[{a.confidence}]")
+        for m in response.missing_parts:
+            typer.echo(f"{m.part}: 没有找到可靠答案（{m.reason}）")
+        typer.echo("")
     else:
         a = response.answer
         typer.echo(f"答案: {a.text}")
@@ -223,7 +240,8 @@ def serve(
     from reportqa.web.app import AppSettings, create_app
 
     current = _settings(overrides)
-    current_dir(index)  # fail now, with the fix, rather than serving 503 forever
+    if current.index.backend == "faiss":  # a Milvus may be unreachable for now: health says 503 until it is back
+        current_dir(index)  # fail now, with the fix, rather than serving 503 forever
     settings = AppSettings(
         index_root=index, corpus_dir=corpus, load_embedder=lambda: load_embedder(model),
         admin_token=current.serve.admin_token, cors_origins=list(cors_origin or []),
@@ -293,6 +311,11 @@ def main() -> None:
         app()
     except ReportQAError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # a full disk, a read-only or unreadable folder: the operator's to fix
+        from reportqa.errors import os_error_message
+
+        typer.echo(f"error: {os_error_message(exc)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -45,6 +45,8 @@ class Outcome:
     answer_ok: bool
     abstained: bool
     answer_text: str | None
+    # The weakest confidence among the answers given ("high", "medium", "low"), None when abstaining.
+    confidence: str | None = None
 
 
 @dataclass
@@ -87,7 +89,8 @@ class Report:
             "by_kind": self.by_kind(),
             "questions": [
                 {"id": o.question.id, "kind": o.question.kind, "first_hit": o.first_hit, "answer_ok": o.answer_ok,
-                 "abstained": o.abstained, "answer": o.answer_text}
+                 "abstained": o.abstained, "answer": o.answer_text,
+                 "confidence": o.confidence}
                 for o in self.outcomes
             ],
         }
@@ -132,11 +135,20 @@ def first_hit(question: Question, texts: list[str]) -> int | None:
 
 
 def score(question: Question, response: SearchResponse) -> Outcome:
+    """Outcome of one response; a question needing every string is answered only when every part is quoted."""
     texts = [r.text for r in response.results]
-    answer = response.answer.text if response.answer else None
-    answer_ok = answer is not None and any(norm(a) in norm(answer) for a in question.answers)
+    quoted = [norm(a.text) for a in (response.answers or ([response.answer] if response.answer else []))]
+    wanted = [norm(a) for a in question.answers]
+    if question.all_required:
+        answer_ok = bool(quoted) and all(any(w in q for q in quoted) for w in wanted)
+    else:
+        answer_ok = any(w in q for w in wanted for q in quoted)
+    answer = " ‖ ".join(a.text for a in response.answers) if response.answers else (
+        response.answer.text if response.answer else None)
+    levels = [a.confidence for a in response.answers] or ([response.answer.confidence] if response.answer else [])
+    confidence = min(levels, key=["low", "medium", "high"].index) if levels else None
     return Outcome(question, first_hit(question, texts) if question.answers else None, answer_ok,
-                   response.no_answer, answer)
+                   response.no_answer, answer, confidence)
 
 
 def evaluate(service: QAService, questions: list[Question], *, mode: str = "hybrid", k: int = 10,

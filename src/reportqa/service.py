@@ -17,17 +17,29 @@ import numpy as np
 
 from reportqa.embedding.base import Embedder
 from reportqa.embedding.batching import QueryBatcher
-from reportqa.errors import InvalidQueryError
+from reportqa.errors import BackendUnavailableError, InvalidQueryError
 from reportqa.index.base import Catalog, Filter, SearchIndex
 from reportqa.index.factory import open_catalog
+from reportqa.ingest.chunking import page_at
 from reportqa.models import Chunk
-from reportqa.query.analyze import analyze
+from reportqa.query.analyze import QueryInfo, analyze
 from reportqa.query.languages import SEARCHABLE as _SEARCHABLE
 from reportqa.query.languages import check_language
+from reportqa.query.parts import split_parts
 from reportqa.query.spelling import Speller
 from reportqa.rank.answer import AnswerExtractor, AnswerResult
 from reportqa.rank.retrieval import LegWeights, Retriever
-from reportqa.schemas import Answer, DocumentDetail, DocumentSummary, Passage, SearchResponse
+from reportqa.rank.tables import match_row
+from reportqa.schemas import (
+    Answer,
+    DocumentDetail,
+    DocumentSummary,
+    MissingPart,
+    Passage,
+    SearchResponse,
+    SkippedFileOut,
+    TableRow,
+)
 from reportqa.settings import ServeSettings, Settings
 from reportqa.text.zh import clean_text, has_control_chars
 
@@ -55,17 +67,26 @@ class Engine:
 
 
 def validate_query(q: str | None, max_chars: int = MAX_QUERY_CHARS) -> str:
-    """The query's checks, shared by the CLI and the API."""
+    """The query's checks, shared by the CLI and the API.
+
+    The length limit holds for the text as typed and again for the text that is
+    searched: NFKC expands some single characters (U+FDFA is 18 letters), so a
+    500-character query could otherwise become 9,000 characters of work.
+    """
     if q is None or not q.strip():
         raise InvalidQueryError("the query is empty: type a question or keywords")
     if len(q) > max_chars:
         raise InvalidQueryError(f"the query is {len(q)} characters long; the limit is {max_chars}")
-    if not clean_text(q):  # only invisible characters (zero-width spaces, direction marks): nothing to search
+    normalized = clean_text(q)
+    if len(normalized) > max_chars:
+        raise InvalidQueryError(f"the query is {len(normalized)} characters long once normalised (compatibility "
+                                f"characters expanded); the limit is {max_chars}")
+    if not normalized:  # only invisible characters (zero-width spaces, direction marks): nothing to search
         raise InvalidQueryError("the query is empty: type a question or keywords")
     if has_control_chars(q):
         raise InvalidQueryError("the query contains control characters")
     check_language(q)
-    if not _SEARCHABLE.search(clean_text(q)):
+    if not _SEARCHABLE.search(normalized):
         raise InvalidQueryError("the query has nothing to search for: use Chinese words, English words or numbers")
     return q
 
@@ -81,21 +102,42 @@ class QAService:
         self.catalog = catalog or open_catalog(root, self.settings.index.backend)
         self._lock = threading.Lock()
         self._engine = Engine.load(self.catalog, embedder.checksum, self.settings)
-        self._batcher = QueryBatcher(embedder, max_batch=self.settings.serve.max_batch)
+        self._batcher = QueryBatcher(embedder, self.settings.serve)
 
     @property
     def engine(self) -> Engine:
         return self._engine
 
+    # The version (or the damaged pointer's error) whose load failed last; see reload_if_changed.
+    _failed: str | None = None
+
     def reload_if_changed(self) -> bool:
-        """Swap in a newer published version; a broken one is refused and the old one kept."""
-        latest = self.catalog.current_version()
-        if latest is None or latest == self._engine.index.version:
+        """Swap in a newer published version; a broken one is refused and the old one kept.
+
+        A version that fails to load raises once (the poller logs it) and is then remembered, so
+        a server does not re-read a broken version every second; the next version published (a
+        new name) is tried again. A damaged `CURRENT` is remembered the same way, by its error.
+        """
+        try:
+            latest = self.catalog.current_version()
+        except Exception as exc:
+            if self._failed == f"{type(exc).__name__}: {exc}":
+                return False
+            self._failed = f"{type(exc).__name__}: {exc}"
+            raise
+        if latest is None or latest in (self._engine.index.version, self._failed):
             return False
         with self._lock:
             if self.catalog.current_version() == self._engine.index.version:
                 return False
-            self._engine = Engine.load(self.catalog, self.embedder.checksum, self.settings)
+            try:
+                self._engine = Engine.load(self.catalog, self.embedder.checksum, self.settings)
+            except BackendUnavailableError:  # the engine is away for now, the version may be fine: retry
+                raise
+            except Exception:
+                self._failed = latest
+                raise
+            self._failed = None
         return True
 
     def documents(self) -> list[DocumentSummary]:
@@ -119,6 +161,15 @@ class QAService:
             ],
         })
 
+    def skipped(self) -> list[SkippedFileOut]:
+        """Files the serving version's build left out (ingest/corpus.py), from its manifest."""
+        try:
+            rows = (self.catalog.current_manifest() or {}).get("skipped", [])
+        except Exception:  # a damaged manifest is reported by health and search, not here
+            rows = []
+        return [SkippedFileOut(file=str(r.get("file", "")), reason=str(r.get("reason", "")))
+                for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
     def check_filters(self, doc: str | None, year: int | None) -> None:
         """Unknown filter values are the user's to fix: say which values exist."""
         index = self._engine.index
@@ -139,6 +190,27 @@ class QAService:
         engine = self._engine  # one engine for the whole request, even if a reload lands meanwhile
         self.check_filters(doc, year)
         query = analyze(q, correct=engine.speller.correct)
+        where, legs = Filter(doc, year), LEG_ONLY.get(mode)
+        parts = split_parts(query.normalized, english=query.english)
+        answer_settings = self.settings.answer
+        # Each part is a full search: a question made of dozens of parts would cost dozens of searches.
+        parts, too_many = parts[: answer_settings.max_parts], parts[answer_settings.max_parts:]
+        timings: dict[str, float] = {}
+        if not parts:
+            outcomes = [(None, self._answer_one(engine, query, k, where, legs, timings))]
+        else:
+            outcomes = [(part.label, self._answer_one(engine, analyze(part.text, correct=engine.speller.correct),
+                                                      k, where, legs, timings)) for part in parts]
+            outcomes = _one_part_per_sentence(engine.index, outcomes)
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        response = _response(query.original, query.normalized, outcomes, k, timings)
+        response.missing_parts += [MissingPart(part=p.label, reason=f"一次最多回答{answer_settings.max_parts}个分项")
+                                   for p in too_many]
+        return response
+
+    def _answer_one(self, engine: Engine, query: QueryInfo, k: int, where: Filter, legs: LegWeights | None,
+                    timings: dict[str, float]) -> AnswerResult:
+        """Retrieve and answer one (part of a) question; stage timings add up across parts."""
         t = time.perf_counter()
         vector = self._batcher.embed(query.normalized)
         if query.bridge_text:
@@ -146,41 +218,102 @@ class QAService:
             # views lands nearer the Chinese passages than the English question alone.
             vector = vector + self._batcher.embed(query.bridge_text)
             vector = vector / np.linalg.norm(vector)
-        embed_ms = (time.perf_counter() - t) * 1000
-        retrieval = engine.retriever.retrieve(query, vector, k=k, where=Filter(doc, year), legs=LEG_ONLY.get(mode))
+        _add(timings, "embed_ms", (time.perf_counter() - t) * 1000)
+        retrieval = engine.retriever.retrieve(query, vector, k=k, where=where, legs=legs)
+        for key, value in retrieval.timings_ms.items():
+            _add(timings, key, value)
         t = time.perf_counter()
         result = engine.extractor.answer(retrieval)
-        answer_ms = (time.perf_counter() - t) * 1000
-        timings = {"embed_ms": embed_ms, **retrieval.timings_ms, "answer_ms": answer_ms}
-        timings["total_ms"] = (time.perf_counter() - started) * 1000
-        return _response(query.original, query.normalized, result, k, timings)
+        _add(timings, "answer_ms", (time.perf_counter() - t) * 1000)
+        return result
 
 
-def _response(original: str, normalized: str, result: AnswerResult, k: int,
-              timings: dict[str, float]) -> SearchResponse:
+def _one_part_per_sentence(index: SearchIndex, outcomes: list[tuple[str | None, AnswerResult]]
+                           ) -> list[tuple[str | None, AnswerResult]]:
+    """A sentence quoted for two asked years answers the one its report is about, not both.
+
+    `…发表论文124篇…获2019年度国家科学技术奖` names 2019 and 2020; in the 2020 report it is the
+    2020 figure, so a 2019 part must not reuse it.
+    """
+    owners: dict[tuple[str, int], str | None] = {}
+    for part, result in outcomes:
+        if result.no_answer or result.choice is None:
+            continue
+        choice = result.choice
+        doc = index.documents.get(choice.candidate.chunk.doc_id)
+        report_years = {y for y in (getattr(doc, "year", None), *getattr(doc, "content_years", ())) if y}
+        key = (choice.candidate.chunk.id, choice.start)
+        if key not in owners or (part and any(str(y) in part for y in report_years)):
+            owners[key] = part
+    out: list[tuple[str | None, AnswerResult]] = []
+    for part, result in outcomes:
+        choice = result.choice
+        if not result.no_answer and choice is not None and owners[(choice.candidate.chunk.id, choice.start)] != part:
+            result = AnswerResult(result.ranked, choice, True, "none",
+                                  f"唯一相符的句子回答的是{owners[(choice.candidate.chunk.id, choice.start)]}")
+        out.append((part, result))
+    return out
+
+
+def _add(timings: dict[str, float], key: str, ms: float) -> None:
+    timings[key] = timings.get(key, 0.0) + ms
+
+
+def _answer(result: AnswerResult, part: str | None) -> Answer | None:
     choice = None if result.no_answer else result.choice
-    answer = None
-    if choice is not None:
-        chunk = choice.candidate.chunk
-        answer = Answer(
-            text=choice.text, chunk_id=chunk.id, doc_id=chunk.doc_id, title=chunk.title, year=chunk.year,
-            section_path=list(chunk.section_path), start=choice.start, end=choice.end,
-            source_start=source_offset(chunk, choice.start), source_end=source_offset(chunk, choice.end, end=True),
-            score=round(choice.score, 4), confidence=result.confidence,  # type: ignore[arg-type]
-        )
+    if choice is None:
+        return None
+    chunk = choice.candidate.chunk
+    return Answer(
+        text=choice.text, chunk_id=chunk.id, doc_id=chunk.doc_id, title=chunk.title, year=chunk.year,
+        section_path=list(chunk.section_path), start=choice.start, end=choice.end,
+        source_start=source_offset(chunk, choice.start), source_end=source_offset(chunk, choice.end, end=True),
+        score=round(choice.score, 4), confidence=result.confidence,  # type: ignore[arg-type]
+        part=part,
+    )
+
+
+def _located(answer: Answer, result: AnswerResult, question: str) -> Answer:
+    """Add where the answer sits in the original: its PDF page, and the row and column when it is a table row."""
+    chunk = result.choice.candidate.chunk if result.choice is not None else None
+    if chunk is None:
+        return answer
+    answer.page = page_at(chunk, answer.source_start)
+    row = match_row(chunk.text, answer.text, answer.part or question)
+    if row is not None:
+        answer.table = TableRow(caption=row.caption, columns=row.columns, values=row.values,
+                                matched_column=row.matched_column)
+    return answer
+
+
+def _response(original: str, normalized: str, outcomes: list[tuple[str | None, AnswerResult]], k: int,
+              timings: dict[str, float]) -> SearchResponse:
+    """One response for all parts: answers in the order asked, passages interleaved part by part."""
+    answers = [_located(a, r, normalized) for part, r in outcomes if (a := _answer(r, part)) is not None]
+    missing = [MissingPart(part=part, reason=result.reason or "没有找到可靠答案")
+               for part, result in outcomes if part is not None and _answer(result, part) is None]
+    spans = {a.chunk_id: [a.start, a.end] for a in reversed(answers)}
+    seen: set[str] = set()
+    ranked = []
+    for rank in range(max((len(r.ranked) for _, r in outcomes), default=0)):
+        for _, result in outcomes:
+            if rank < len(result.ranked) and (c := result.ranked[rank]).chunk.id not in seen:
+                seen.add(c.chunk.id)
+                ranked.append(c)
     results = [
         Passage(
             chunk_id=c.chunk.id, doc_id=c.chunk.doc_id, title=c.chunk.title, year=c.chunk.year,
             section_path=list(c.chunk.section_path), text=c.chunk.text, start=c.chunk.start, end=c.chunk.end,
-            score=round(c.score, 6),
-            answer_span=[choice.start, choice.end] if choice is not None and c is choice.candidate else None,
+            score=round(c.score, 6), answer_span=spans.get(c.chunk.id), page=c.chunk.page,
         )
-        for c in result.ranked[:k]
+        for c in ranked[:k]
     ]
-    return SearchResponse(query=original, normalized_query=normalized, no_answer=result.no_answer,
-                          no_answer_reason=(result.reason or None) if result.no_answer else None,
-                          answer=answer, results=results,
-                          timings_ms={key: round(v, 2) for key, v in timings.items()})
+    reasons = [r.reason for _, r in outcomes if r.no_answer and r.reason]
+    no_answer = not answers
+    return SearchResponse(query=original, normalized_query=normalized, no_answer=no_answer,
+                          no_answer_reason=("；".join(dict.fromkeys(reasons)) or None) if no_answer else None,
+                          answer=answers[0] if answers else None, answers=answers, missing_parts=missing,
+                          results=results, timings_ms={key: round(v, 2) for key, v in timings.items()})
 
 
 def source_offset(chunk: Chunk, offset: int, *, end: bool = False) -> int:

@@ -97,6 +97,9 @@ class ChunkingSettings(_Group):
         minimum=0)
     min_sentence_chars: int = setting(
         6, "Shorter fragments (a month line like `1月`) are joined to the next sentence.", minimum=1)
+    max_file_mb: float = setting(
+        100.0, "A report file larger than this (MB) is skipped with a message instead of stalling the build.",
+        minimum=0)
 
 
 @dataclass(frozen=True)
@@ -161,13 +164,41 @@ class AnswerSettings(_Group):
         0.3, "Word coverage at or above which an answer's confidence is medium (else low).", minimum=0)
     dated_pool_factor: int = setting(
         2, "For a dated question, passages about the year are sought among top_passages × this.", minimum=1)
+    verify: bool = setting(True, "Check that the answer sentence carries the asked measure, kind of value and year.")
+    min_measure: float = setting(
+        0.5, "Share (IDF-weighted) of the asked measure's words an answer sentence or its headings must hold.",
+        minimum=0)
+    measure_idf: float = setting(
+        2.0, "A measure word this rare (BM25 idf) found in the sentence is enough to name the measure.", minimum=0)
+    max_parts: int = setting(6, "Most parts (years, places) of one question answered; the rest are listed missing.",
+                             minimum=1)
+    heading_chars: int = setting(
+        24, "A section heading this short may name the measure for the sentences under it.", minimum=0)
+    verify_candidates: int = setting(30, "Best-scored sentences tried, in order, until one passes the checks.",
+                                     minimum=1)
 
 
 @dataclass(frozen=True)
 class IndexSettings(_Group):
     """The vector index and how a build embeds the corpus."""
 
-    backend: str = setting("faiss", "Vector search library.", env="REPORTQA_BACKEND", choices=("faiss",))
+    backend: str = setting("faiss", "Index engine: local FAISS + BM25 files, or a Milvus server or cluster.",
+                           env="REPORTQA_BACKEND", choices=("faiss", "milvus"))
+    milvus_uri: str | None = setting(
+        None, "Milvus to use with backend milvus: http://host:19530 (server, cluster) or a local path (embedded "
+        "Milvus Lite; unset: milvus.db in the index folder).", env="REPORTQA_MILVUS_URI")
+    milvus_token: str | None = setting(
+        None, "Token (user:password or API key) for an authenticated Milvus.", env="REPORTQA_MILVUS_TOKEN",
+        secret=True)
+    milvus_collection: str = setting(
+        "reportqa", "Prefix of the Milvus collections and alias of one index (letters, digits, _).")
+    milvus_timeout_s: float = setting(10.0, "Seconds one Milvus call may take before the server answers 503.",
+                                      minimum=0.1)
+    milvus_grace_s: float = setting(
+        300.0, "A replaced Milvus version is dropped this long after the switch (other servers finish with it).",
+        minimum=0)
+    milvus_cache_chunks: int = setting(
+        20_000, "Chunks whose text and sentence vectors a Milvus-backed server keeps in memory (LRU).", minimum=1)
     ann_threshold: int = setting(
         50_000, "From this many chunks on, an approximate index replaces exact search.", minimum=1)
     ann_kind: str = setting("ivf", "Approximate index used above ann_threshold (IVF builds 1M in minutes).",
@@ -196,6 +227,23 @@ class ServeSettings(_Group):
     reload_interval_s: float = setting(1.0, "Seconds between a server's checks for a newly built index.",
                                        minimum=0.01)
     max_batch: int = setting(16, "Most concurrent questions encoded in one call.", minimum=1)
+    max_query_tokens: int = setting(
+        128, "Encoder tokens of a question that are embedded; the rest is cut (BM25 and answers still see it).",
+        minimum=1)
+    long_query_tokens: int = setting(
+        48, "Questions with more encoder tokens are encoded on their own, never padded into a short batch.",
+        minimum=1)
+    long_query_share: float = setting(
+        0.2, "Most of the encoder's recent time long questions get while short ones wait.", minimum=0.01)
+    max_searches_per_client: int = setting(
+        4, "Searches one client (remote address) may have in flight; more get 429 with Retry-After.", minimum=1)
+    admin_max_failures: int = setting(
+        5, "Wrong admin tokens one client may send per admin_failure_window_s before it gets 429.", minimum=1)
+    admin_failure_window_s: float = setting(
+        60.0, "Window (seconds) over which wrong admin tokens are counted; also the longest back-off.",
+        minimum=0.01)
+    min_admin_token_chars: int = setting(
+        16, "A shorter REPORTQA_ADMIN_TOKEN is accepted but logged as a warning at start-up.", minimum=1)
     admin_token: str | None = setting(
         None, "Bearer token for POST /api/index/rebuild; rebuilding through the API is off while unset.",
         env="REPORTQA_ADMIN_TOKEN", secret=True)

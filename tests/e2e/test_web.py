@@ -22,6 +22,9 @@ TECH_CONTRACT_Q = "2024年全市技术合同成交额是多少？"
 FOREIGN_RD_Q = "How many foreign-invested R&D centers were newly recognized in Shanghai in 2024?"
 UNANSWERABLE_Q = "2018年上海全社会研发经费支出占GDP的比例是多少？"
 XSS_Q = "<img src=x onerror=alert(1)>"
+PAPERS_BY_YEAR_Q = "2020年和2024年上海科学家在《细胞》《自然》《科学》上发表的论文分别有多少篇？"
+STAR_MARKET_BY_YEAR_Q = "2020年、2023年和2025年上海科创板上市企业分别有多少家？"
+CONTRACTS_2018_2024_Q = "2018年和2024年全市技术合同成交额分别是多少？"
 OUTCOME = "#answer:not([hidden]), #no-answer:not([hidden]), #error:not([hidden])"
 
 
@@ -234,3 +237,77 @@ def test_network_failure_shows_cannot_connect(page: Page, live_server: str) -> N
     expect(page.locator("#error-title")).to_have_text("无法连接服务器")
     expect(page.locator("#error-retry")).to_be_visible()
     expect(page.locator("#main")).to_have_attribute("aria-busy", "false")
+
+
+def test_comparison_two_year_question_shows_one_row_per_year_with_its_figure(
+    page: Page, live_server: str, shots_dir: Path
+) -> None:
+    open_home(page, live_server)
+    ask(page, PAPERS_BY_YEAR_Q)
+
+    table = page.locator("#answer table#answer-parts")
+    expect(table).to_be_visible()
+    expect(table.locator("caption")).to_have_text("分项答案")
+    expect(table.locator('thead th[scope="col"]')).to_have_count(3)
+    expect(page.locator("#answer-sentence")).to_have_count(0)
+    rows = table.locator("tbody tr")
+    expect(rows.locator('th[scope="row"]')).to_have_text(["2020年", "2024年"])
+    expect(rows.nth(0).locator("td mark")).to_have_text("124篇")
+    expect(rows.nth(1).locator("td mark")).to_have_text("158篇")
+    expect(table).not_to_contain_text("**")
+    table.screenshot(path=str(shots_dir / "desktop-comparison-table.png"))
+    page.screenshot(path=str(shots_dir / "desktop-comparison.png"))
+
+
+def test_comparison_each_citation_opens_its_own_passage(page: Page, live_server: str) -> None:
+    open_home(page, live_server)
+    ask(page, PAPERS_BY_YEAR_Q)
+
+    rows = page.locator("#answer-parts tbody tr")
+    for row_index, (year, figure) in enumerate([("2020", "124篇"), ("2024", "158篇")]):
+        rows.nth(row_index).locator(".citation").click()
+        expect(page.locator("#context")).to_be_visible()
+        expect(page.locator("#context-title")).to_contain_text(year)
+        highlighted = page.locator("#context-body mark").filter(has_text=figure)
+        expect(highlighted.first).to_be_visible()
+        expect(highlighted.first).to_be_in_viewport()
+        page.keyboard.press("Escape")
+        expect(page.locator("#context")).to_be_hidden()
+
+
+
+def test_comparison_three_year_question_keeps_the_years_in_the_order_asked(page: Page, live_server: str) -> None:
+    open_home(page, live_server)
+    ask(page, STAR_MARKET_BY_YEAR_Q)
+
+    rows = page.locator("#answer-parts tbody tr")
+    expect(rows.locator('th[scope="row"]')).to_have_text(["2020年", "2023年", "2025年"])
+    expect(rows.locator("td mark")).to_have_count(3)
+
+
+def test_comparison_part_without_an_answer_shows_its_reason_in_its_row(
+    page: Page, live_server: str, shots_dir: Path
+) -> None:
+    open_home(page, live_server)
+    ask(page, CONTRACTS_2018_2024_Q)
+
+    rows = page.locator("#answer-parts tbody tr")
+    expect(rows.locator('th[scope="row"]')).to_have_text(["2018年", "2024年"])
+    expect(rows.nth(0)).to_contain_text("没有找到可靠答案：")
+    expect(rows.nth(0).locator(".citation")).to_have_count(0)
+    expect(rows.nth(1).locator("td mark")).to_have_text("5200.73亿元")
+    expect(rows.nth(1).locator(".citation")).to_be_visible()
+    page.locator("#answer").screenshot(path=str(shots_dir / "desktop-comparison-missing-part.png"))
+
+def test_comparison_table_fits_phone_width(phone_page: Page, live_server: str, shots_dir: Path) -> None:
+    page = phone_page
+    open_home(page, live_server)
+    ask(page, PAPERS_BY_YEAR_Q)
+
+    rows = page.locator("#answer-parts tbody tr")
+    expect(rows).to_have_count(2)
+    assert_no_horizontal_scroll(page)
+    table_box = page.locator("#answer-parts").bounding_box()
+    assert table_box is not None and table_box["x"] + table_box["width"] <= 375
+    page.locator("#answer").screenshot(path=str(shots_dir / "phone-comparison-table.png"))
+    page.screenshot(path=str(shots_dir / "phone-comparison.png"))

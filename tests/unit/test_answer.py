@@ -27,6 +27,11 @@ def settings(**changes: float) -> AnswerSettings:
     return dataclasses.replace(AnswerSettings(), **changes)
 
 
+# Tests of one scoring knob turn the answer verification off, so only that knob decides
+# (verification has its own tests in test_verify.py and test_multipart.py).
+UNVERIFIED = {"verify": False}
+
+
 # --- the answer and its passage ------------------------------------------------------------------------
 
 def test_the_answer_is_the_sentence_holding_the_asked_figure(answer: AnswerFn) -> None:
@@ -89,7 +94,7 @@ def test_a_pinned_number_no_passage_holds_abstains(answer: AnswerFn) -> None:
 
 
 def test_a_pinned_number_the_passage_holds_is_answered(answer: AnswerFn) -> None:
-    result = answer("松江区新增12家科创板上市企业是哪一年？")
+    result = answer("松江区新增12家科创板上市企业是哪一年？", settings=settings(**UNVERIFIED))
     assert not result.no_answer and result.choice is not None and "12家" in result.choice.text
 
 
@@ -115,11 +120,11 @@ def test_a_sentence_sharing_almost_no_word_abstains(answer: AnswerFn) -> None:
     assert result.no_answer and result.reason == "最接近的句子与问题没有共同的关键词"
 
 
-def test_raising_min_coverage_turns_a_partial_answer_into_an_abstention(answer: AnswerFn) -> None:
+def test_a_min_coverage_above_what_sentence_and_passage_share_abstains(answer: AnswerFn) -> None:
+    # The sentence's words, or its whole passage's for a line like a date that shares none itself.
     question = "松江区新增科创板上市企业多少家？"
-    choice = answer(question).choice
-    assert choice is not None and choice.coverage < 1.0
-    result = answer(question, settings=settings(min_coverage=choice.coverage + 0.01))
+    assert not answer(question, settings=settings(**UNVERIFIED)).no_answer
+    result = answer(question, settings=settings(min_coverage=1.01, **UNVERIFIED))
     assert result.no_answer and result.reason == "最接近的句子与问题没有共同的关键词"
 
 
@@ -191,8 +196,8 @@ def test_a_how_many_question_adds_the_figure_bonus_to_a_sentence_with_a_figure(a
 def test_the_figure_bonus_can_decide_the_answer_of_a_how_many_question(answer: AnswerFn) -> None:
     # Without it the bold lead-in 高新技术企业持续壮大 wins on word overlap alone.
     question = "高新技术企业有多少家？"
-    plain = answer(question, settings=settings(figure=0.0)).choice
-    favoured = answer(question, settings=settings(figure=0.3)).choice
+    plain = answer(question, settings=settings(figure=0.0, **UNVERIFIED)).choice
+    favoured = answer(question, settings=settings(figure=0.3, **UNVERIFIED)).choice
     assert plain is not None and not FIGURE.search(plain.text)
     assert favoured is not None and FIGURE.search(favoured.text) and "高新技术企业" in favoured.text
 
@@ -222,3 +227,9 @@ def test_a_question_word_in_the_section_title_earns_part_credit(answer: AnswerFn
     none, half, full = (coverages[k].coverage for k in (0.0, 0.5, 1.0))  # type: ignore[union-attr]
     assert none < half < full == pytest.approx(1.0)
     assert half - none == pytest.approx((full - none) / 2)
+
+
+def test_verification_skips_a_close_sentence_without_the_asked_count(answer: AnswerFn) -> None:
+    """With verification on, the bold lead-in without a figure cannot answer a how-many question."""
+    choice = answer("高新技术企业有多少家？").choice
+    assert choice is not None and FIGURE.search(choice.text) and "家" in choice.text

@@ -26,7 +26,7 @@ from reportqa.index.base import Catalog, IndexContents
 from reportqa.index.local import LocalCatalog
 from reportqa.index.tokenizer import extract_user_terms
 from reportqa.ingest.chunking import CHUNKER_VERSION, chunk_report
-from reportqa.ingest.corpus import iter_corpus
+from reportqa.ingest.corpus import SkippedFile, iter_corpus
 from reportqa.models import Chunk, ParsedReport
 from reportqa.settings import Settings
 from reportqa.text.sentences import sentence_spans
@@ -44,6 +44,8 @@ class BuildResult:
     seconds: float
     up_to_date: bool = False
     warnings: list[str] = field(default_factory=list)
+    # Files left out because they could not be read (ingest/corpus.py `iter_corpus`).
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 def embed_input(chunk: Chunk) -> str:
@@ -76,7 +78,8 @@ def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, 
                    settings: Settings) -> bool:
     """Same inputs as the serving version, and that version opens: then there is nothing to do.
 
-    Opening matters: `reportqa build` is the fix the error messages name for a damaged index.
+    Opening matters: `reportqa build` is the fix the error messages name for a damaged index, and
+    opening verifies every file's checksum and contents, so damage of any kind means "not up to date".
     """
     manifest = catalog.current_manifest()
     if manifest is None:
@@ -121,7 +124,12 @@ def _embed(
                 progress(base + n, len(missing))
 
         cache.add(part, embedder.embed_passages(part, batch_size=batch_size, progress=step))
-        cache.save()
+        try:
+            cache.save()
+        except OSError as exc:  # numpy drops the file name; the one-line error must say where
+            if exc.filename is None:
+                raise OSError(exc.errno, exc.strerror or str(exc), str(cache.dir)) from exc
+            raise
     return cache.get_many(texts), len(missing)
 
 
@@ -132,6 +140,7 @@ def build_index(
     *,
     ann_threshold: int | None = None,
     force: bool = False,
+    strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
     after_embedding: Callable[[], None] | None = None,
     batch_size: int | None = None,
@@ -153,16 +162,22 @@ def build_index(
     ann_threshold = settings.index.ann_threshold if ann_threshold is None else ann_threshold
     batch_size = settings.index.build_batch_size if batch_size is None else batch_size
     catalog = catalog or LocalCatalog(index_root)
+    # Taking the lock also sweeps what dead builds left behind (the local catalog: staging folders, temp files).
     with catalog.lock(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        reports: list[ParsedReport] = list(iter_corpus(corpus_dir))
+        skipped: list[SkippedFile] = []
+        reports: list[ParsedReport] = list(iter_corpus(corpus_dir, skipped=skipped, strict=strict,
+                                                       max_file_mb=settings.chunking.max_file_mb))
         notes = [str(w.message) for w in caught]
         doc_hashes = {r.meta.id: content_hash(r.text + repr(r.meta)) for r in reports}
-        if not force and _is_up_to_date(catalog, doc_hashes, embedder.checksum, ann_threshold, settings):
+        skipped_rows = [{"file": f.file, "reason": f.reason} for f in skipped]
+        same_skipped = (catalog.current_manifest() or {}).get("skipped", []) == skipped_rows
+        if not force and same_skipped and _is_up_to_date(catalog, doc_hashes, embedder.checksum, ann_threshold,
+                                                         settings):
             manifest = catalog.current_manifest() or {}
             return BuildResult(catalog.current_version() or "", manifest["chunk_count"], len(reports), 0,
                                manifest["chunk_count"], time.perf_counter() - started, up_to_date=True,
-                               warnings=notes)
+                               warnings=notes, skipped=skipped)
 
         chunks = [c for r in reports for c in chunk_report(r, settings.chunking)]
         if not chunks:
@@ -197,8 +212,13 @@ def build_index(
                 "ann_threshold": ann_threshold,
                 "ranking": settings.ranking_params(),
                 "versions": _versions(),
+                "skipped": skipped_rows,
             },
         ))
-        version = catalog.publish(staged)
+        try:
+            version = catalog.publish(staged)
+        except BaseException:  # a failed switch (full disk, read-only folder) leaves no staging folder behind
+            catalog.discard(staged)
+            raise
         return BuildResult(version, len(chunks), len(reports), embedded, len(all_vectors) - embedded,
-                           time.perf_counter() - started, warnings=notes)
+                           time.perf_counter() - started, warnings=notes, skipped=skipped)

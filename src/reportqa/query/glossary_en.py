@@ -74,7 +74,10 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "new energy": ("新能源",), "bus": ("公交",), "buses": ("公交",), "taxi": ("出租车",),
     "taxis": ("出租车",), "carbon": ("碳",), "carbon neutrality": ("碳中和",),
     "number": ("数量",), "how many": ("多少",), "growth": ("增长",), "increase": ("增长",),
-    "year-on-year": ("同比",), "billion": ("亿",), "yuan": ("元",), "million": ("万",),
+    "year-on-year": ("同比",), "new": ("新增", "新晋"), "newly": ("新增",), "emerged": ("新晋", "涌现"),
+    "attended": ("参会", "参加"), "attendees": ("参会",), "participants": ("参会", "参加"),
+    "in person": ("线下",), "offline": ("线下",), "people": ("人数", "人次"),
+    "billion": ("亿",), "yuan": ("元",), "million": ("万",),
 }
 
 _KEYS = sorted(GLOSSARY, key=len, reverse=True)

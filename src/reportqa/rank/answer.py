@@ -21,6 +21,7 @@ from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
+from reportqa.rank.verify import read_asked, why_not
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE as _FIGURE
 from reportqa.text.zh import text_years
@@ -119,11 +120,7 @@ class AnswerExtractor:
         cands = retrieval.candidates
         if not cands:
             return AnswerResult([], None, True, "none", "没有检索到相关段落")
-        # An English question's words never occur in the reports; its Chinese terms do.
-        token_source = query.bridge_text if query.profile.bridge else (query.lexical_text or query.normalized)
-        tokens = [t for t in dict.fromkeys(self.index.tokenize(token_source))
-                  if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
-                  and not (t.isdigit() and int(t) in query.years)]
+        tokens = self._question_tokens(query)
         idf = self._idf(tokens)
         top_score = cands[0].score or 1.0
         pool = cands[: w.top_passages]
@@ -131,7 +128,7 @@ class AnswerExtractor:
             # The answer must come from a passage about the year asked, if any candidate is.
             dated = [c for c in cands[: w.dated_pool_factor * w.top_passages] if c.year_affinity > 0][: w.top_passages]
             pool = dated or pool
-        best: SentenceChoice | None = None
+        choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)
         for cand in pool:
             sentences = self.index.sentences.scores(cand.key, query_vector)
@@ -151,15 +148,62 @@ class AnswerExtractor:
                          + w.year * cand.year_affinity
                          - (w.year_conflict if _year_conflict(text, query.years) else 0.0)
                          - (0.0 if meets else w.missing_number))
-                if best is None or score > best.score:
-                    best = SentenceChoice(cand, int(a), int(b), score, float(sim), coverage)
+                choices.append(SentenceChoice(cand, int(a), int(b), score, float(sim), coverage))
+        # Stable on ties: the first-seen (higher-ranked passage, earlier sentence) wins, as before.
+        choices.sort(key=lambda c: -c.score)
+        best, failure = self._verified(query, choices)
         ranked = [*pool, *(c for c in cands if c not in pool)]
         no_lexical_match = all(c.lexical_score <= 0 for c in cands)
-        result = self._verdict(ranked, best, query, no_lexical_match)
+        # The question-level reasons (no word of it in the reports, a year no passage covers…)
+        # come first; then a sentence that is close but does not carry what was asked.
+        result = self._verdict(ranked, best or (choices[0] if choices else None), query, no_lexical_match)
+        if not result.no_answer and best is None and failure:
+            return AnswerResult(ranked, choices[0], True, "none", failure)
         if not result.no_answer and best is not None:
             # The passage the answer is quoted from leads, so the first result is the one cited.
             result.ranked = [best.candidate, *(c for c in result.ranked if c is not best.candidate)]
         return result
+
+    def _verified(self, query: QueryInfo, choices: list[SentenceChoice]) -> tuple[SentenceChoice | None, str]:
+        """The best-scored sentence that carries what was asked, or None and why the best one does not."""
+        w = self.weights
+        if not w.verify or not choices:
+            return (choices[0] if choices else None), ""
+        asked = read_asked(query, self.index.tokenize)
+        first_failure = ""
+        for choice in choices[: w.verify_candidates]:
+            chunk = choice.candidate.chunk
+            text = choice.text.replace("**", "")
+            # The measure may be named by the paragraph's lead-in or a short heading (`2019年度…科学技术奖`),
+            # not by a long section title that merely lists topics.
+            context = " ".join([chunk.topic or "", *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)])
+            if asked.kind in ("date", "day", "year"):
+                # A date line (`2024年6月21日` under a sign-off) names no measure: its passage does.
+                context = f"{context} {chunk.text}"
+            reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
+                             w.measure_idf)
+            if reason is None and query.years and (choice.candidate.year_affinity == 0
+                                                   or _year_conflict(text, query.years)):
+                reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
+            if reason is None and query.numbers and not _constraints_met(chunk, query.numbers):
+                reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"
+            if reason is None:
+                return choice, ""
+            first_failure = first_failure or reason
+        return None, first_failure
+
+    def _passage_coverage(self, query: QueryInfo, cand: Candidate) -> float:
+        """The question's words in the whole passage: a date or sign-off line shares none itself."""
+        tokens = self._question_tokens(query)
+        return _coverage(tokens, cand.chunk.text.replace("**", ""), self._idf(tokens),
+                         " ".join(cand.chunk.section_path[-2:]), self.weights.section_title_credit)
+
+    def _question_tokens(self, query: QueryInfo) -> list[str]:
+        # An English question's words never occur in the reports; its Chinese terms do.
+        token_source = query.bridge_text if query.profile.bridge else (query.lexical_text or query.normalized)
+        return [t for t in dict.fromkeys(self.index.tokenize(token_source))
+                if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
+                and not (t.isdigit() and int(t) in query.years)]
 
     def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None, query: QueryInfo,
                  no_lexical_match: bool) -> AnswerResult:
@@ -176,7 +220,7 @@ class AnswerExtractor:
         missing_place = _missing_place(set(self.index.tokenize(query.normalized)), best.candidate.chunk)
         if missing_place:
             return AnswerResult(ranked, best, True, "none", f"报告没有涉及{missing_place}")
-        if best.coverage < w.min_coverage:
+        if max(best.coverage, self._passage_coverage(query, best.candidate)) < w.min_coverage:
             return AnswerResult(ranked, best, True, "none", "最接近的句子与问题没有共同的关键词")
         confidence = ("high" if best.coverage >= w.high_confidence
                       else "medium" if best.coverage >= w.medium_confidence else "low")

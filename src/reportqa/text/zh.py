@@ -17,6 +17,7 @@ decide how PDF lines are re-joined, which is about layout, not language).
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
@@ -118,6 +119,32 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _tw2sp() -> Any:
+    import opencc
+
+    return opencc.OpenCC("tw2sp")
+
+
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified; identity on text that is already Simplified (the reports are)."""
-    return str(_t2s().convert(text))
+    """Traditional → Simplified with Taiwan phrases (`積體電路` → `集成电路`); identity on Simplified text.
+
+    OpenCC's phrase-level `tw2sp` alone would also rewrite words that read the
+    same in both scripts (`核心` → `内核`, `新增` → `添加`, `建立` → `创建`), so a
+    phrase change is kept only where the input really was Traditional: where
+    the character-level `t2s` changed every character it replaces (a pure
+    insertion or a change of shared characters is refused). Simplified text
+    therefore comes back exactly as `t2s` gives it, i.e. unchanged.
+    """
+    chars = str(_t2s().convert(text))
+    if chars == text or len(chars) != len(text):
+        return chars
+    phrases = str(_tw2sp().convert(text))
+    if phrases == chars:
+        return chars
+    traditional = [a != b for a, b in zip(text, chars, strict=True)]
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, chars, phrases, autojunk=False).get_opcodes():
+        keep_phrase = op != "equal" and i2 > i1 and all(traditional[i1:i2])
+        out.append(phrases[j1:j2] if keep_phrase else chars[i1:i2])
+    return "".join(out)

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from reportqa.embedding.base import Embedder
 from reportqa.errors import ReportQAError
 from reportqa.index.build import BuildResult, build_index
+from reportqa.index.factory import open_catalog
+from reportqa.schemas import SkippedFileOut
 from reportqa.settings import Settings
 
 State = Literal["running", "succeeded", "failed"]
@@ -39,6 +41,7 @@ class RebuildStatus(BaseModel):
     up_to_date: bool = False
     error: str | None = None
     warnings: list[str] = []
+    skipped: list[SkippedFileOut] = []  # files the build left out, each with the reason
 
 
 class RebuildBusyError(ReportQAError):
@@ -83,9 +86,11 @@ class RebuildJobs:
         try:
             result: BuildResult = build_index(self.corpus_dir, self.index_root, self.embedder(), force=force,
                                               progress=progress, settings=self.settings,
+                                              catalog=open_catalog(self.index_root, self.settings.index.backend),
                                               batch_size=self.settings.index.rebuild_batch_size)
             job.version, job.chunk_count = result.version, result.chunk_count
             job.up_to_date, job.warnings = result.up_to_date, result.warnings
+            job.skipped = [SkippedFileOut(file=f.file, reason=f.reason) for f in result.skipped]
             self.on_published()  # swap the new version in first: "succeeded" means it already serves
             job.state = "succeeded"
         except ReportQAError as exc:

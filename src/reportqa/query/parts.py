@@ -1,0 +1,113 @@
+"""Split a question that asks for several years or places into one question per part.
+
+Analysts compare an indicator across years (`2020年和2024年…分别有多少`) or places
+(`松江区…？同年全市…？`); one quoted sentence cannot answer that, and the best single
+sentence would silently drop a part. Each part becomes its own question, answered and
+verified on its own, in the order asked. The rules are about the shape of a question
+(several question marks; a list of years joined by 和/与/、/and), never about its topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reportqa.text.zh import bare_years
+
+_YEAR = r"(?:19|20)\d\d"
+_JOIN = r"(?:\s*(?:年度|年)?\s*(?:和|与|及|以及|、|,|，|;|；)?\s*(?:and\s+)?(?:in\s+)?(?:the\s+)?)"
+# A list of two or more years written together: `2024年和2025年`, `2020, in 2023 and in 2025`.
+_YEAR_LIST = re.compile(rf"(?<!\d){_YEAR}(?:{_JOIN}{_YEAR}(?!\d))+(?:\s*(?:年度|年))?")
+_ONE_YEAR = re.compile(rf"(?<!\d)({_YEAR})(?!\d)(?:\s*(?:年度|年))?")
+_CLAUSE_END = re.compile(r"[？?]+")
+# Words that refer back to the year of the previous clause.
+_SAME_YEAR = re.compile(r"同年|当年|同期|the same year")
+# A clause's topic: the text before its first year, when it ends with a comma or colon.
+_TOPIC = re.compile(rf"^(.{{2,30}}?[，,：:])\s*(?=.*{_YEAR})")
+_MIN_CLAUSE = 4
+# Years that do not make parts: inside a title (《…（2024—2026年）》) or a range (2024—2026).
+_NOT_ASKED = re.compile(rf"《[^》]*》|{_YEAR}\s*年?\s*[—–\-~～至到]+\s*{_YEAR}")
+# Places a question may compare: Shanghai's districts, the whole city, the regions around it.
+_PLACE = re.compile(
+    r"(?:黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|浦东新|浦东|金山|松江|青浦|奉贤|崇明)区?"
+    r"|长三角G60科创走廊|G60科创走廊|临港新片区|全市|全国|长三角"
+)
+# A follow-up clause this short (`2024年又新建了多少家`) borrows the previous clause's words.
+_SHORT_CLAUSE = 16
+
+
+def asked_years(text: str) -> tuple[int, ...]:
+    """The years a question asks about: not those inside a title or a range."""
+    return bare_years(_NOT_ASKED.sub(" ", text))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One asked part: its label as the user wrote it (`2020年`, `松江区`) and its own question."""
+
+    label: str
+    text: str
+
+
+def _year_label(year: int, english: bool) -> str:
+    return str(year) if english else f"{year}年"
+
+
+def _split_years(text: str, english: bool) -> list[Part]:
+    """One part per distinct year of a clause that names several (the others removed)."""
+    years = asked_years(text)
+    if len(years) < 2:
+        return []
+    parts = []
+    for year in years:
+        own = _year_label(year, english)
+        single = _YEAR_LIST.sub(own, text, count=1)
+        # Years left outside the list (`in 2023, and how large in 2025`): drop the others.
+        single = _ONE_YEAR.sub(lambda m, y=year: m.group(0) if int(m.group(1)) == y else "", single)
+        parts.append(Part(own, re.sub(r"\s{2,}", " ", single).strip()))
+    return parts
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_END.split(text) if len(c.strip()) >= _MIN_CLAUSE]
+
+
+def _place(clause: str) -> str | None:
+    match = _PLACE.search(clause)
+    return match.group(0) if match else None
+
+
+def split_parts(text: str, *, english: bool = False) -> list[Part]:
+    """The parts of a normalised question; a single-part question gives an empty list."""
+    clauses = _clauses(text)
+    if len(clauses) >= 2:
+        parts: list[Part] = []
+        previous_year: int | None = None
+        topic = ""
+        for i, clause in enumerate(clauses):
+            years = asked_years(clause)
+            if i == 0:
+                match = _TOPIC.match(clause)
+                topic = match.group(1) if match and not bare_years(match.group(1)) else ""
+            elif topic and not clause.startswith(topic):
+                clause = topic + clause
+            if not years and previous_year is not None:
+                own = _year_label(previous_year, english)
+                clause = _SAME_YEAR.sub(own, clause) if _SAME_YEAR.search(clause) else f"{own}{clause}"
+                years = (previous_year,)
+            if i > 0 and len(_ONE_YEAR.sub("", clause)) < _SHORT_CLAUSE:
+                clause = f"{clause} {_ONE_YEAR.sub('', clauses[i - 1])}"
+            if len(years) >= 2:
+                parts.extend(_split_years(clause, english))
+            else:
+                label = _year_label(years[0], english) if len(years) == 1 else clause[:12]
+                parts.append(Part(label, clause))
+            previous_year = years[-1] if years else previous_year
+        labels = [p.label for p in parts]
+        if len(set(labels)) < len(labels):  # the same year twice: label by place, else by the clause
+            places = [_place(p.text) for p in parts]
+            unique = all(places) and len(set(places)) == len(places)
+            parts = [Part(place if unique and place else p.text[:16], p.text) for p, place in zip(parts, places,
+                                                                                              strict=True)]
+        return parts
+    return _split_years(text, english)

@@ -1,0 +1,198 @@
+"""Check that a candidate sentence carries what was asked before it is shown as the answer.
+
+A sentence that is merely close to a question is how a confident wrong citation
+happens: `上海的人口是多少？` is near a sentence about patents per 10,000 people, and
+`…负责人一共有多少人？` is near a sentence giving their share. An answer must carry
+the asked *measure* (its words, as words: 人口 in 每万人口 is a divisor, not the
+measure), and the asked *kind of value* (a count with the asked counter, an amount
+in 元, a share, a date). The year and the place are checked by the answer step
+against the passage and its report. Everything here reads the question's shape,
+never a particular figure or topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reportqa.query.analyze import QueryInfo
+from reportqa.query.languages import QUESTION_WORDS
+from reportqa.rank.tables import with_units
+
+# Words around a quantity that say nothing about which measure is asked.
+_FILLER = frozenset(
+    "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
+    "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 "
+    "according report reports shanghai".split()
+)
+# The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
+_ASK = re.compile(
+    r"(?:一共|总共|共|累计|分别|各)?(?:有|是|为|达到|达)?(?:多少|几)(?:钱|亿元|万元|亿|万)?([家项件人个篇款所位名场次批台套座起元])?")
+_NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
+_DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
+_DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
+_YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
+_SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
+_AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
+                         re.IGNORECASE)
+_EN_COUNT = re.compile(r"how many\s+(?:\w+\s+){0,3}?(people|persons|experts|talents|attendees|scientists|laureates)",
+                       re.IGNORECASE)
+_SEGMENT = re.compile(r"[，,：:；;的]")
+_NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*"
+# Counters that answer for each other (a count of people may be given in 人次 or 名).
+_COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款",
+                    "项": "项个", "件": "件项", "次": "次场", "场": "场次"}
+_AMOUNT = re.compile(_NUM + r"(?:美元|元)")
+_SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数")
+_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月")
+_DAY = re.compile(r"\d{1,2}\s*日")
+# A word right after these is a divisor (每万人口, 人均), not the measure itself.
+_PER = ("每万", "每千", "每百", "每十万", "每", "人均")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: the measure's words, and the kind of value."""
+
+    measure: tuple[str, ...]
+    kind: str | None = None  # "count", "amount", "share", "date", "year"
+    counter: str | None = None
+    # Whether the measure must be found: a question asking a value, or a bare keyword query.
+    check_measure: bool = False
+    # A keyword query is the measure itself: most of its words must be there, a rare one is not enough.
+    whole: bool = False
+
+
+def _measure_text(text: str) -> str:
+    """The words naming the asked measure: the clause around the quantity or name question word.
+
+    The whole clause, not a guessed head noun: which of its words must appear is decided by
+    their rarity (see `measure_found`), so a verb or a reporting phrase in it costs nothing.
+    """
+    match = _ASK.search(text) or _NAME_ASK.search(text)
+    if match is None:
+        return text
+    after = re.sub(r"[吗呢?？。!！\s]+", "", text[match.end():])
+    before = text[: match.start()]
+    return f"{before} {after}" if len(after) >= 2 and not _ASK.search(after) else before
+
+
+def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
+    """The measure and kind of value a (single-part) question asks for."""
+    text = query.normalized
+    kind: str | None = None
+    counter: str | None = None
+    ask = _ASK.search(text)
+    if _DAY_ASK.search(text):
+        kind = "day"
+    elif _DATE_ASK.search(text):
+        kind = "date"
+    elif _YEAR_ASK.search(text):
+        kind = "year"
+    elif _SHARE_ASK.search(text):
+        kind = "share"
+    elif _AMOUNT_ASK.search(text) or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱"))):
+        kind = "amount"
+    elif ask and ask.group(1) and ask.group(1) != "元":
+        kind, counter = "count", ask.group(1)
+    elif query.english and _EN_COUNT.search(text):
+        kind, counter = "count", "人"
+    if query.profile.bridge is not None:
+        # An English question's measure words are in English; the glossary's terms are too loose
+        # a translation to require, so only the kind of value is checked.
+        words = []
+    else:
+        words = tokenize(_measure_text(re.sub(r"(?:19|20)\d\d\s*年?度?", "", text)))
+    content = list(dict.fromkeys(
+        w for w in words
+        if w not in QUESTION_WORDS and w.lower() not in _FILLER and len(w) > 1 and not w.isdigit()
+    ))
+    # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
+    measure = tuple(w for w in content if not any(w != o and w in o for o in content))
+    return Asked(_with_unknown_words(words, measure), kind, counter,
+                 check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword)
+
+
+def _with_unknown_words(words: list[str], measure: tuple[str, ...]) -> tuple[str, ...]:
+    """Add the words jieba does not know (瞪羚 → 瞪 + 羚): a run of single Chinese characters.
+
+    Such a word is often the most specific one of the question, exactly the one an answer
+    must name; it is matched as text, since the tokenizer cannot produce it as a word.
+    """
+    runs, run = [], ""
+    for w in [*words, ""]:
+        if len(w) == 1 and "\u4e00" <= w <= "\u9fff" and w not in _FILLER and w not in QUESTION_WORDS:
+            run += w
+            continue
+        if len(run) >= 2:
+            runs.append(run)
+        run = ""
+    return tuple(dict.fromkeys([*runs, *measure]))
+
+
+def _has_word(word: str, tokens: set[str], text: str) -> bool:
+    """The word is one of the text's words, and not only as a divisor (`每万人口`).
+
+    A word the tokenizer cannot produce (an unknown word, split into characters) is matched as text.
+    """
+    if word not in tokens and not all(ch in tokens for ch in word):
+        return False
+    return any(not text[:match.start()].endswith(_PER) for match in re.finditer(re.escape(word), text))
+
+
+def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
+                  idf: Callable[[str], float], min_share: float, distinctive_idf: float) -> bool:
+    """Whether the sentence (or its headings) names the asked measure, as words.
+
+    Either most of the measure's words (IDF-weighted share ≥ `min_share`), or one of its
+    distinctive words (idf ≥ `distinctive_idf`: rare in the corpus, so it names the
+    thing, where 企业 or 科技 name nearly everything) — paraphrases keep the rare word
+    (科创板) and change the common ones (公司 → 企业).
+    """
+    if not asked.measure:
+        return True
+    text = f"{sentence} {context}"
+    tokens = set(tokenize(text))
+    found = [w for w in asked.measure if _has_word(w, tokens, text)]
+    if not asked.whole and any(idf(w) >= distinctive_idf for w in found):
+        return True
+    total = sum(idf(w) for w in asked.measure)
+    return total == 0 or sum(idf(w) for w in found) / total >= min_share
+
+
+def kind_fits(asked: Asked, sentence: str) -> bool:
+    """Whether the sentence holds a value of the asked kind (no kind asked: anything fits)."""
+    text = with_units(sentence.replace("**", ""))  # a table row's units live in its label/header
+    if asked.kind == "amount":
+        return bool(_AMOUNT.search(text))
+    if asked.kind == "share":
+        return bool(_SHARE.search(text))
+    if asked.kind == "date":
+        return bool(_DATE.search(text))
+    if asked.kind == "day":
+        return bool(_DAY.search(text))
+    if asked.kind == "year":
+        return bool(re.search(r"(?:19|20)\d\d\s*年", text))
+    if asked.kind == "count" and asked.counter:
+        counters = _COUNTER_ALIASES.get(asked.counter, asked.counter)
+        return bool(re.search(_NUM + f"[{counters}]", text))
+    return True
+
+
+def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
+            idf: Callable[[str], float], min_measure: float, distinctive_idf: float) -> str | None:
+    """The reason a sentence does not answer (for `no_answer_reason`), or None when it does.
+
+    The measure is checked for questions asking a value (a count, amount, share or date):
+    those are where a near sentence gives a wrong figure; a question asking what or whether
+    is paraphrased too freely for word checks and is left to the similarity scores.
+    """
+    if asked.check_measure and not measure_found(asked, sentence, context, tokenize, idf, min_measure,
+                                                 distinctive_idf):
+        return f"报告中没有关于“{''.join(asked.measure[:3])}”的句子"
+    if not kind_fits(asked, sentence):
+        wanted = {"amount": "金额", "share": "比例", "date": "时间", "day": "日期", "year": "年份"}.get(
+            asked.kind or "", f"以“{asked.counter}”计的数量")
+        return f"相关句子没有给出所问的{wanted}"
+    return None

@@ -1,0 +1,55 @@
+"""A question that asks for several years or places is split into one question per part, in order."""
+
+from __future__ import annotations
+
+from reportqa.query.analyze import analyze
+from reportqa.query.parts import asked_years, split_parts
+
+
+def parts(question: str) -> list[tuple[str, str]]:
+    query = analyze(question)
+    return [(p.label, p.text) for p in split_parts(query.normalized, english=query.english)]
+
+
+def test_a_single_question_has_no_parts() -> None:
+    assert parts("2024年全市技术合同成交额是多少？") == []
+
+
+def test_two_years_joined_by_he_make_two_parts_each_with_only_its_year() -> None:
+    got = parts("2020年和2024年上海科学家在《细胞》《自然》《科学》上发表的论文分别有多少篇？")
+    assert [label for label, _ in got] == ["2020年", "2024年"]
+    assert "2024" not in got[0][1] and "2020" not in got[1][1]
+    assert all("论文" in text for _, text in got)
+
+
+def test_three_years_in_a_list_make_three_parts_in_the_order_asked() -> None:
+    got = parts("2020年、2023年和2025年上海科创板上市企业分别有多少家？")
+    assert [label for label, _ in got] == ["2020年", "2023年", "2025年"]
+
+
+def test_an_english_year_list_keeps_english_labels() -> None:
+    got = parts("How many Shanghai companies were listed on the STAR Market at the end of 2020, in 2023 and in 2025?")
+    assert [label for label, _ in got] == ["2020", "2023", "2025"]
+    assert got[1][1].endswith("2023?")
+
+
+def test_each_question_mark_clause_is_a_part_and_keeps_the_shared_topic() -> None:
+    got = parts("上海的科技创新券政策，2020年把使用额度提高到了多少？2025年在申领方式上实现了什么？")
+    assert [label for label, _ in got] == ["2020年", "2025年"]
+    assert got[1][1].startswith("上海的科技创新券政策")
+
+
+def test_same_year_clauses_are_labelled_by_their_place() -> None:
+    got = parts("2024年，松江区的高新技术企业培育库有多少家企业？同年全市有效期内的高新技术企业达到多少家？")
+    assert [label for label, _ in got] == ["松江区", "全市"]
+    assert got[1][1].startswith("2024年全市")  # 同年 becomes the year of the clause before
+
+
+def test_a_short_follow_up_clause_borrows_the_words_of_the_clause_before() -> None:
+    got = parts("截至2020年上海累计建设了多少家“一带一路”国际联合实验室？2024年又新建了多少家？")
+    assert "国际联合实验室" in got[1][1]
+
+
+def test_years_inside_a_title_or_a_range_are_not_parts() -> None:
+    assert parts("《长三角地区一体化发展三年行动计划（2024—2026年）》一共提出了多少项重点任务？") == []
+    assert asked_years("2024—2026年的行动计划") == ()

@@ -1,0 +1,71 @@
+"""An answer sentence must carry what was asked: the measure as words, and the kind of value."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportqa.index.tokenizer import ChineseTokenizer
+from reportqa.query.analyze import analyze
+from reportqa.rank.verify import Asked, kind_fits, read_asked, why_not
+
+TOKENIZER = ChineseTokenizer()
+
+
+def asked(question: str) -> Asked:
+    return read_asked(analyze(question), TOKENIZER.tokenize)
+
+
+def reason(question: str, sentence: str, context: str = "") -> str | None:
+    return why_not(asked(question), sentence, context, TOKENIZER.tokenize, lambda _: 1.0, 0.5, 2.0)
+
+
+@pytest.mark.parametrize(("question", "kind", "counter"), [
+    ("2024年上海有多少家高新技术企业？", "count", "家"),
+    ("2025年上海40岁以下承担市科技项目的负责人一共有多少人？", "count", "人"),
+    ("2024年全市技术合同成交额是多少亿元？", "amount", None),
+    ("基础研究经费占全社会研发经费支出的比重是多少？", "share", None),
+    ("市科委的答复是哪一天印发的？", "day", None),
+    ("第17届浦江创新论坛是什么时候举办的？", "date", None),
+    ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
+    ("How many people attended the forum in person?", "count", "人"),
+])
+def test_the_kind_of_value_is_read_off_the_question(question: str, kind: str, counter: str | None) -> None:
+    got = asked(question)
+    assert (got.kind, got.counter) == (kind, counter)
+
+
+def test_a_count_of_people_is_not_answered_by_a_share() -> None:
+    assert reason("2025年上海40岁以下承担市科技项目的负责人一共有多少人？",
+                  "强化青年科技人才自主培养，40岁以下承担市科技项目负责人比例超过60%。") is not None
+
+
+def test_a_count_of_people_may_be_given_in_ming() -> None:
+    assert kind_fits(asked("2020年在上海的两院院士一共有多少位？"), "在沪两院院士共178名") is True
+
+
+def test_an_amount_needs_yuan_and_a_share_needs_a_percentage() -> None:
+    assert kind_fits(asked("2024年全市技术合同成交额是多少亿元？"), "全市技术合同成交额5200.73亿元") is True
+    assert kind_fits(asked("2024年全市技术合同成交额是多少亿元？"), "技术合同成交额同比增长7.2%") is False
+    assert kind_fits(asked("研发投入占GDP的比例是多少？"), "比例达到4.4%左右") is True
+
+
+def test_a_word_inside_a_divisor_is_not_the_measure() -> None:
+    """人口 in 每万人口 divides the figure; the sentence is about patents, not population."""
+    assert reason("上海的人口是多少？", "每万人口高价值发明专利数65件。") is not None
+
+
+def test_another_indicator_with_the_right_counter_is_not_the_answer() -> None:
+    assert reason("2023年上海入库的科技型中小企业有多少家？", "2023年，上海新认定高新技术企业超8000家。") is not None
+
+
+def test_the_sentence_that_names_the_measure_and_its_count_answers() -> None:
+    assert reason("2024年全市入库的科技型中小企业有多少家？", "全年入库科技型中小企业17244家。") is None
+
+
+def test_a_what_question_is_not_word_checked() -> None:
+    assert reason("上海为大模型企业打造的集聚区叫什么？", "“模速空间”已吸引百余家企业入驻。") is None
+
+
+def test_the_measure_may_be_named_by_the_section_heading() -> None:
+    assert reason("2019年度上海市科学技术奖共有多少个获奖项目？", "共授予获奖项目294项。",
+                  context="2019年度上海市科学技术奖") is None
