@@ -69,3 +69,14 @@ def test_a_what_question_is_not_word_checked() -> None:
 def test_the_measure_may_be_named_by_the_section_heading() -> None:
     assert reason("2019年度上海市科学技术奖共有多少个获奖项目？", "共授予获奖项目294项。",
                   context="2019年度上海市科学技术奖") is None
+
+
+def test_a_count_beside_another_noun_is_not_high_confidence_evidence() -> None:
+    """The 11 belongs to 专业实验室; the sentence may answer, but not at high confidence."""
+    from reportqa.rank.verify import value_beside_measure
+
+    question = asked("上海2024年新建了多少个概念验证中心？")
+    idf = {"概念": 3.0, "验证": 3.0}.get
+    assert not value_beside_measure(question, "新建11个专业实验室、概念验证中心、技术转化平台。", TOKENIZER.tokenize,
+                                    lambda w: idf(w) or 1.0)
+    assert value_beside_measure(question, "新布局建设7个概念验证中心。", TOKENIZER.tokenize, lambda w: idf(w) or 1.0)

@@ -21,7 +21,7 @@ from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
-from reportqa.rank.verify import read_asked, why_not
+from reportqa.rank.verify import read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE as _FIGURE
 from reportqa.text.zh import text_years
@@ -192,6 +192,17 @@ class AnswerExtractor:
             first_failure = first_failure or reason
         return None, first_failure
 
+    def _sure(self, query: QueryInfo, best: SentenceChoice) -> bool:
+        """What "high" needs beyond word coverage (calibrated on the public question sets, see README).
+
+        A Chinese question (an English one's measure words are not checked), not a bare keyword
+        query (it asks no value to verify), and the asked value beside the asked measure.
+        """
+        if query.profile.bridge is not None or query.keyword:
+            return False
+        asked = read_asked(query, self.index.tokenize)
+        return value_beside_measure(asked, best.text, self.index.tokenize, self.index.lexical.idf)
+
     def _passage_coverage(self, query: QueryInfo, cand: Candidate) -> float:
         """The question's words in the whole passage: a date or sign-off line shares none itself."""
         tokens = self._question_tokens(query)
@@ -224,4 +235,6 @@ class AnswerExtractor:
             return AnswerResult(ranked, best, True, "none", "最接近的句子与问题没有共同的关键词")
         confidence = ("high" if best.coverage >= w.high_confidence
                       else "medium" if best.coverage >= w.medium_confidence else "low")
+        if confidence == "high" and not self._sure(query, best):
+            confidence = "medium"
         return AnswerResult(ranked, best, False, confidence, "")

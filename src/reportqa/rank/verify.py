@@ -196,3 +196,22 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked.kind or "", f"以“{asked.counter}”计的数量")
         return f"相关句子没有给出所问的{wanted}"
     return None
+
+
+_CLAUSE = re.compile(r"[，,；;。、：:]")
+
+
+def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
+                         idf: Callable[[str], float]) -> bool:
+    """Whether the sentence names the rarest word of the measure, with the asked value in that clause.
+
+    `新建11个专业实验室、概念验证中心` holds a count and names the measure, but the count belongs
+    to 专业实验室: such a sentence may answer, yet it is not a high-confidence answer.
+    """
+    if not asked.measure:
+        return True
+    text = sentence.replace("**", "")
+    rarest = max(asked.measure, key=idf)
+    if not _has_word(rarest, set(tokenize(text)), text):
+        return False
+    return not asked.kind or any(rarest in clause and kind_fits(asked, clause) for clause in _CLAUSE.split(text))
