@@ -185,12 +185,25 @@ class AnswerExtractor:
             if reason is None and query.years and (choice.candidate.year_affinity == 0
                                                    or _year_conflict(text, query.years)):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
+            if reason is None and (place := self._other_place(query, chunk)):
+                reason = f"相关句子出自关于{place}的报告"
             if reason is None and query.numbers and not _constraints_met(chunk, query.numbers):
                 reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"
             if reason is None:
                 return choice, ""
             first_failure = first_failure or reason
         return None, first_failure
+
+    def _other_place(self, query: QueryInfo, chunk: Chunk) -> str | None:
+        """A place the passage's report is about (by its title) that the question does not ask about.
+
+        A Suzhou report's figure does not answer a question about Shanghai (or one naming no place,
+        which in this corpus means Shanghai), whatever its words share.
+        """
+        doc = self.index.documents.get(chunk.doc_id)
+        title = getattr(doc, "title", "") or chunk.title
+        asked = set(self.index.tokenize(query.normalized))
+        return next((p for p in PLACES if p in title and p not in asked), None)
 
     def _sure(self, query: QueryInfo, best: SentenceChoice) -> bool:
         """What "high" needs beyond word coverage (calibrated on the public question sets, see README).

@@ -60,7 +60,7 @@ class Asked:
     counter: str | None = None
     # Whether the measure must be found: a question asking a value, or a bare keyword query.
     check_measure: bool = False
-    # A keyword query is the measure itself: most of its words must be there, a rare one is not enough.
+    # A keyword query is the measure itself: all of its words must be there, a rare one is not enough.
     whole: bool = False
 
 
@@ -157,6 +157,8 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     found = [w for w in asked.measure if _has_word(w, tokens, text)]
     if not asked.whole and any(idf(w) >= distinctive_idf for w in found):
         return True
+    if asked.whole:  # a keyword query names the measure itself: every one of its words
+        return len(found) == len(asked.measure)
     total = sum(idf(w) for w in asked.measure)
     return total == 0 or sum(idf(w) for w in found) / total >= min_share
 
