@@ -30,6 +30,7 @@ from reportqa.ingest.corpus import SkippedFile, iter_corpus
 from reportqa.models import Chunk, ParsedReport
 from reportqa.settings import Settings
 from reportqa.text.sentences import sentence_spans
+from reportqa.text.zh import to_simplified
 
 
 @dataclass
@@ -49,15 +50,19 @@ class BuildResult:
 
 
 def embed_input(chunk: Chunk) -> str:
-    """What the encoder sees: the passage with its report and nearest headings for context."""
+    """What the encoder sees: the passage with its report and nearest headings for context.
+
+    In Simplified Chinese, as questions are searched: a Traditional report (`積體電路`) is matched
+    through its Simplified form (`集成电路`), while its chunks and quotes keep the original text.
+    """
     context = " › ".join(chunk.section_path[-2:])
     head = f"{chunk.title}｜{context}" if context else chunk.title
-    return f"{head}\n{chunk.text}"
+    return to_simplified(f"{head}\n{chunk.text}")
 
 
 def lexical_input(chunk: Chunk) -> str:
-    """What BM25 indexes: the passage plus its section titles (district names live there)."""
-    return " ".join([*chunk.section_path, chunk.text])
+    """What BM25 indexes: the passage plus its section titles (district names live there), Simplified."""
+    return to_simplified(" ".join([*chunk.section_path, chunk.text]))
 
 
 def content_hash(text: str) -> str:
@@ -185,7 +190,7 @@ def build_index(
         cache = EmbeddingCache(index_root / "embed-cache", embedder.checksum, embedder.dim)
         sentence_rows = [(row, a, b) for row, c in enumerate(chunks)
                          for a, b in sentence_spans(c.text, settings.chunking.min_sentence_chars)]
-        sentence_texts = [chunks[row].text[a:b] for row, a, b in sentence_rows]
+        sentence_texts = [to_simplified(chunks[row].text[a:b]) for row, a, b in sentence_rows]
         all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress,
                                       batch_size, settings.index.embed_slice)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
@@ -198,7 +203,7 @@ def build_index(
             chunk_vectors=vectors,
             sentence_rows=sentence_rows,
             sentence_vectors=sentence_vectors,
-            user_terms=extract_user_terms(c.text for c in chunks),
+            user_terms=extract_user_terms(to_simplified(c.text) for c in chunks),
             lexical_texts=[lexical_input(c) for c in chunks],
             ann_threshold=ann_threshold,
             index_settings=settings.index,

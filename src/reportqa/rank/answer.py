@@ -24,7 +24,7 @@ from reportqa.rank.retrieval import Candidate, Retrieval
 from reportqa.rank.verify import read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE as _FIGURE
-from reportqa.text.zh import text_years
+from reportqa.text.zh import text_years, to_simplified
 
 # A sentence that names something: a quoted name or a title.
 _NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
@@ -139,7 +139,8 @@ class AnswerExtractor:
             context = " ".join(cand.chunk.section_path[-2:])
             for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
                                  strict=True):
-                text = cand.chunk.text[a:b].replace("**", "")
+                # Matched in Simplified, as the question is (a Traditional report is quoted as written).
+                text = to_simplified(cand.chunk.text[a:b].replace("**", ""))
                 coverage = _coverage(tokens, text, idf, context, w.section_title_credit)
                 score = (w.dense * sim + w.lexical * coverage
                          + w.retrieval * (cand.score / top_score) * w.retrieval_scale
@@ -173,13 +174,14 @@ class AnswerExtractor:
         first_failure = ""
         for choice in choices[: w.verify_candidates]:
             chunk = choice.candidate.chunk
-            text = choice.text.replace("**", "")
+            text = to_simplified(choice.text.replace("**", ""))
             # The measure may be named by the paragraph's lead-in or a short heading (`2019年度…科学技术奖`),
             # not by a long section title that merely lists topics.
-            context = " ".join([chunk.topic or "", *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)])
+            context = to_simplified(" ".join([chunk.topic or "",
+                                              *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)]))
             if asked.kind in ("date", "day", "year"):
                 # A date line (`2024年6月21日` under a sign-off) names no measure: its passage does.
-                context = f"{context} {chunk.text}"
+                context = f"{context} {to_simplified(chunk.text)}"
             reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
                              w.measure_idf)
             if reason is None and query.years and (choice.candidate.year_affinity == 0
@@ -219,7 +221,7 @@ class AnswerExtractor:
     def _passage_coverage(self, query: QueryInfo, cand: Candidate) -> float:
         """The question's words in the whole passage: a date or sign-off line shares none itself."""
         tokens = self._question_tokens(query)
-        return _coverage(tokens, cand.chunk.text.replace("**", ""), self._idf(tokens),
+        return _coverage(tokens, to_simplified(cand.chunk.text.replace("**", "")), self._idf(tokens),
                          " ".join(cand.chunk.section_path[-2:]), self.weights.section_title_credit)
 
     def _question_tokens(self, query: QueryInfo) -> list[str]:
