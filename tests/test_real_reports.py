@@ -137,13 +137,10 @@ def test_a_tool_file_name_in_pdf_metadata_is_not_a_title(tmp_path: Path) -> None
     assert parse_file(path).meta.title == PDF_TITLE
 
 
-@pytest.mark.slow  # timing: run it on an otherwise idle machine
-def test_a_100_page_pdf_loads_in_under_10_seconds(tmp_path: Path) -> None:
+@pytest.mark.slow  # its load time is printed by bench/build.py (pages/s), not asserted here
+def test_a_100_page_pdf_is_read_to_its_last_page(tmp_path: Path) -> None:
     path = make_report_pdf(tmp_path / "long.pdf", extra_pages=98)
-    started = time.perf_counter()
-    report = parse_file(path)
-    assert time.perf_counter() - started < 10
-    assert max(c.page or 0 for c in chunk_report(report)) == 100
+    assert max(c.page or 0 for c in chunk_report(parse_file(path))) == 100
 
 
 # ---------------------------------------------------------------- web pages
