@@ -170,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_server_args(parser)
     parser.add_argument("--repeat", type=int, default=5, help="Timed runs of each question.")
     parser.add_argument("--json", action="store_true", help="Also print the figures as one JSON object.")
+    parser.add_argument("--indicator", action="append", default=[], metavar="MEASURE",
+                        help="Also time GET /api/indicator for this measure (repeatable; target ≤ 100 ms warm).")
     args = parser.parse_args(argv)
 
     questions, source = load_questions(args.questions)
@@ -194,8 +196,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for stage in STAGES:
                     if stage in timings:
                         stages[stage].append(float(timings[stage]))
+        indicator: list[float] = []
+        for measure in args.indicator:
+            client.get("/api/indicator", params={"q": measure}).raise_for_status()  # warm-up
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                client.get("/api/indicator", params={"q": measure}).raise_for_status()
+                indicator.append((time.perf_counter() - started) * 1000)
 
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    if indicator:
+        print(f"/api/indicator warm ({len(args.indicator)} measures × {args.repeat}): "
+              f"p50 {percentile(indicator, 50):.1f} ms, p95 {percentile(indicator, 95):.1f} ms (target ≤ 100 ms)")
     print(f"server {handle.url} · index {health.get('index_version')} ({health.get('chunk_count')} chunks)")
     print(f"questions: {len(questions)} from {source} · {args.repeat} timed runs each · k={args.k} · "
           f"{len(latencies)} requests · {errors} errors")
