@@ -19,10 +19,21 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import typer
+from typer.core import TyperOption
 
+from reportqa import __version__
 from reportqa.errors import ReportQAError
 from reportqa.ingest.loaders import supported_suffixes
 from reportqa.settings import Settings, env_var, markdown_table
+
+
+def _flag_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+    """No type column for a flag: typer's help shows `--json <bool>`, as if the flag took a value."""
+    return None if self.is_flag else _typer_type_rich(self, ctx)
+
+
+_typer_type_rich = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type_rich  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="reportqa",
@@ -30,7 +41,46 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    epilog="Start with: reportqa setup-model, reportqa build, then reportqa ask \"2024年全市技术合同成交额是多少？\" "
+           "or reportqa serve. `reportqa COMMAND --help` shows each command's examples.",
 )
+
+
+def _examples(*lines: str) -> str:
+    """A command's `--help` epilog: the example command lines, one per line."""
+    return "Examples:\n\n" + "\n\n".join(f"  {line}" for line in lines)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"reportqa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Ask Chinese government science-and-technology reports; get the cited sentence that answers."""
+
+
+def _typed_file(typed: str) -> Path:
+    """The report file the user named, checked here so that errors name it as typed (`./missing.md`).
+
+    The loaders name files by their bare name (an API upload must not leak server paths); on the
+    command line the path as typed is what the user can act on.
+    """
+    path = Path(typed)
+    if not path.exists():
+        raise ReportQAError(f"file not found: {typed}; check the path and try again")
+    if path.is_dir():
+        raise ReportQAError(f"{typed} is a folder, not a report file; pass one file ({_FORMATS})")
+    if path.suffix.lower() not in supported_suffixes():
+        shown = f"'{path.suffix.lower()}'" if path.suffix else "no suffix"
+        raise ReportQAError(f"{typed} has an unsupported file type ({shown}); "
+                           f"supported: {', '.join(supported_suffixes())}")
+    return path
 
 CorpusOpt = Annotated[Path, typer.Option("--corpus", envvar=env_var("paths.corpus"), help="Folder of report files.")]
 IndexOpt = Annotated[Path, typer.Option("--index", envvar=env_var("paths.index"), help="Index folder.")]
@@ -59,7 +109,7 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-@app.command("setup-model")
+@app.command("setup-model", epilog=_examples("reportqa setup-model", "reportqa setup-model --model-dir ./models/e5"))
 def setup_model(
     model_dir: Annotated[Path | None, typer.Option(help="Where to write the converted model.")] = None,
     force: Annotated[bool, typer.Option(help="Convert again even if it exists.")] = False,
@@ -73,7 +123,8 @@ def setup_model(
     typer.echo(f"model ready: {path}" + ("" if fast else " (questions will use PyTorch)"))
 
 
-@app.command()
+@app.command(epilog=_examples("reportqa build", "reportqa build --corpus ./corpus --index ./index --force",
+                             "reportqa build --strict --set index.ann_threshold=50000"))
 def build(
     corpus: CorpusOpt = Path("corpus"),
     index: IndexOpt = Path("index"),
@@ -97,6 +148,8 @@ def build(
     from reportqa.ingest.corpus import report_files
 
     settings = _settings(overrides)
+    if not corpus.is_dir():
+        raise ReportQAError(f"corpus folder not found: {corpus}")
     if not report_files(corpus):  # say so before paying for the model
         raise ReportQAError(f"no report files ({_FORMATS}) in {corpus}")
     embedder = load_embedder(model)
@@ -135,12 +188,12 @@ def _parse_file(file: Path):  # type: ignore[no-untyped-def]
     return parse_file(file, read_manifest(file.parent).get(file.name))
 
 
-@app.command()
-def sections(file: Annotated[Path, typer.Argument(help=f"A report file ({_FORMATS}).")]) -> None:
+@app.command(epilog=_examples("reportqa sections corpus/2024-overview.txt", "reportqa sections ./report.pdf"))
+def sections(file: Annotated[str, typer.Argument(metavar="FILE", help=f"A report file ({_FORMATS}).")]) -> None:
     """Print a report's section tree: level, title, paragraph and chunk counts."""
     from reportqa.ingest.chunking import chunk_report
 
-    report = _parse_file(file)
+    report = _parse_file(_typed_file(file))
     chunks = chunk_report(report)
     per_section: dict[tuple[str, ...], int] = {}
     for c in chunks:
@@ -154,9 +207,9 @@ def sections(file: Annotated[Path, typer.Argument(help=f"A report file ({_FORMAT
                    f"({len(s.paragraphs)} paragraphs, {per_section.get(tuple(s.path), 0)} chunks)")
 
 
-@app.command()
+@app.command(epilog=_examples("reportqa chunks corpus/2024-overview.txt", "reportqa chunks ./report.docx --json"))
 def chunks(
-    file: Annotated[Path, typer.Argument(help=f"A report file ({_FORMATS}).")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help=f"A report file ({_FORMATS}).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a report's chunks."""
@@ -164,7 +217,7 @@ def chunks(
 
     from reportqa.ingest.chunking import chunk_report
 
-    items = chunk_report(_parse_file(file))
+    items = chunk_report(_parse_file(_typed_file(file)))
     if as_json:
         typer.echo(json.dumps([asdict(c) for c in items], ensure_ascii=False, indent=2))
         return
@@ -180,7 +233,9 @@ def _service(index: Path, model: str | None, settings: Settings | None = None): 
     return QAService(index, load_embedder(model), settings=settings or Settings.from_env())
 
 
-@app.command()
+@app.command(epilog=_examples("reportqa ask \"2024年全市技术合同成交额是多少？\"",
+                             "reportqa ask \"大零号湾\" --k 3 --year 2024",
+                             "reportqa ask \"How many new foreign-invested R&D centers in 2024?\" --json"))
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
     k: Annotated[int, typer.Option("--k", help="How many passages to show.")] = 5,
@@ -206,23 +261,57 @@ def ask(
     elif len(response.answers) > 1 or response.missing_parts:
         # One line per asked part, in the order asked; then the parts nothing answers.
         for a in response.answers:
-            typer.echo(f"{a.part}: {a.text}  —— {a.title} · {a.year} · {' › '.join(a.section_path)}  "
+            typer.echo(f"{a.part}: {a.plain_text}  —— {a.title} · {a.year} · {' › '.join(a.section_path)}  "
                        f"[{a.confidence}]")
         for m in response.missing_parts:
             typer.echo(f"{m.part}: 没有找到可靠答案（{m.reason}）")
         typer.echo("")
     else:
         a = response.answer
-        typer.echo(f"答案: {a.text}")
+        typer.echo(f"答案: {a.plain_text}")
         typer.echo(f"出处: {a.title} · {a.year} · {' › '.join(a.section_path)}  [{a.confidence}]")
         typer.echo("")
     for i, p in enumerate(response.results, 1):
-        snippet = p.text.replace("\n", " ")
+        snippet = p.plain_text.replace("\n", " ")
         typer.echo(f"{i}. {p.title} · {p.year} · {' › '.join(p.section_path)}")
         typer.echo(f"   {snippet[:160]}{'…' if len(snippet) > 160 else ''}")
 
 
-@app.command()
+@app.command(epilog=_examples("reportqa indicator 技术合同成交额",
+                             "reportqa indicator \"全社会研发经费支出相当于全市生产总值的比例\" --json"))
+def indicator(
+    measure: Annotated[str, typer.Argument(help="The measure (or a question naming it), e.g. 技术合同成交额.")],
+    doc: Annotated[str | None, typer.Option(help="Only this report id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+    index: IndexOpt = Path("index"),
+    model: ModelOpt = None,
+    overrides: SetOpt = None,
+) -> None:
+    """Every year's figure the reports give for a measure, one row per year, each with its source."""
+    from reportqa.service import validate_query
+
+    settings = _settings(overrides)
+    validate_query(measure)
+    response = _service(index, model, settings).timeline(measure, doc=doc)
+    if as_json:
+        typer.echo(response.model_dump_json(indent=2))
+        return
+    if not response.points:
+        typer.echo(f"报告中没有“{response.measure}”的逐年数据")
+        return
+    typer.echo(f"{response.measure}（单位：{response.unit}）")
+    for p in response.points:
+        value = f"{p.value:g}{p.unit}" + (f"（{p.qualifier}）" if p.qualifier else "")
+        sources = "；".join(f"{c.title} · {' › '.join(c.section_path)}" for c in p.citations)
+        typer.echo(f"{p.year}\t{value}\t{'[有出入] ' if p.conflict else ''}{sources}")
+        typer.echo(f"\t{p.text}")
+    for c in response.conflicts:
+        others = "、".join(f"{p.value:g}{p.unit}（{p.title}）" for p in c.points)
+        typer.echo(f"{c.year}年各报告数字不一：{others}")
+
+
+@app.command(epilog=_examples("reportqa serve", "reportqa serve --host 0.0.0.0 --port 8080 --index ./index",
+                             "REPORTQA_ADMIN_TOKEN=… reportqa serve  (enables the admin endpoints)"))
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1 keeps it local).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
@@ -251,9 +340,12 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
 
-@app.command("eval")
+@app.command("eval", epilog=_examples("reportqa eval ../shared/eval/dev_questions.jsonl",
+                                     "reportqa eval ../shared/eval/dev_questions.jsonl --mode lexical --verbose",
+                                     "reportqa eval ../shared/eval/dev_questions.jsonl --set answer.lexical=0.5"))
 def evaluate(
-    questions: Annotated[Path, typer.Argument(help="A JSONL question file (dev_questions.jsonl format).")],
+    questions: Annotated[str, typer.Argument(metavar="FILE",
+                                             help="A JSONL question file (dev_questions.jsonl format).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
     k: Annotated[int, typer.Option("--k", help="Passages retrieved per question.")] = 10,
@@ -270,7 +362,9 @@ def evaluate(
     from reportqa.evaluation import format_report, load_questions
 
     settings = _settings(overrides)
-    items = load_questions(questions)
+    if not Path(questions).is_file():
+        raise ReportQAError(f"question file not found: {questions}")
+    items = load_questions(Path(questions))
     report = run_eval(_service(index, model, settings), items, mode=mode, k=k, settings=settings)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -278,7 +372,8 @@ def evaluate(
     typer.echo(format_report(report, verbose=verbose))
 
 
-@app.command("settings")
+@app.command("settings", epilog=_examples("reportqa settings", "reportqa settings --set answer.lexical=0.5",
+                                          "reportqa settings --markdown"))
 def show_settings(
     as_json: Annotated[bool, typer.Option("--json", help="Print the settings as JSON.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's table of defaults.")] = False,

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+
+def plain_text(text: str) -> str:
+    """`text` without its Markdown `**` emphasis markers, for people to read.
+
+    `text` itself stays verbatim: it is the quote, and every offset (`start`, `source_start`,
+    `answer_span`) slices to it exactly. The markers mean nothing to a JSON or CLI reader
+    (`突破**120亿元**` reads `突破120亿元`), so the display form drops them all, as the page does.
+    """
+    return text.replace("**", "")
 
 
 class TableRow(BaseModel):
@@ -20,7 +30,8 @@ class TableRow(BaseModel):
 class Answer(BaseModel):
     """The answering sentence, quoted verbatim, with its citation."""
 
-    text: str = Field(description="The sentence, exactly as in the passage.")
+    text: str = Field(description="The sentence, exactly as in the passage (`start`/`end` and "
+                                  "`source_start`/`source_end` slice to it; it may hold Markdown `**` markers).")
     chunk_id: str
     doc_id: str
     title: str
@@ -36,6 +47,11 @@ class Answer(BaseModel):
                                                "(`2020年`, `松江区`); null for a single-part question.")
     page: int | None = Field(None, description="The page of the original PDF the sentence is on (null: no pages).")
     table: TableRow | None = Field(None, description="Set when the sentence is a table row.")
+
+    @computed_field(description="The sentence for display: `text` without Markdown `**` emphasis markers.")
+    @property
+    def plain_text(self) -> str:
+        return plain_text(self.text)
 
 
 class Passage(BaseModel):
@@ -54,6 +70,11 @@ class Passage(BaseModel):
         None, description="[start, end] of the answer sentence inside `text`, on the answering passage."
     )
     page: int | None = Field(None, description="The page of the original PDF the passage starts on.")
+
+    @computed_field(description="The passage for display: `text` without Markdown `**` emphasis markers.")
+    @property
+    def plain_text(self) -> str:
+        return plain_text(self.text)
 
 
 class MissingPart(BaseModel):
@@ -75,6 +96,9 @@ class SearchResponse(BaseModel):
         "Asked parts with no verified sentence, and why."))
     results: list[Passage]
     timings_ms: dict[str, float]
+    timeline: IndicatorResponse | None = Field(None, description=(
+        "Every year's figure for the asked measure, when the question names one without a year or asks "
+        "for a trend (历年、变化、趋势) and the reports state it; null otherwise."))
 
 
 class DocumentSummary(BaseModel):
@@ -122,3 +146,69 @@ class SkippedFileOut(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: str
+
+
+class TimelineCitation(BaseModel):
+    """One sentence stating a timeline point, with where it is (as an answer's citation)."""
+
+    text: str = Field(description="The sentence, as in the passage (bold markers removed).")
+    doc_id: str
+    chunk_id: str
+    title: str
+    year: int | None = Field(description="The report's year (the point's own year is the point's `year`).")
+    section_path: list[str]
+    start: int = Field(description="Offset of the sentence inside the passage text.")
+    end: int
+    passage_start: int = Field(description="The passage's offsets in the report's source text.")
+    passage_end: int
+    source_start: int = Field(description="The sentence's offsets in the report's source text.")
+    source_end: int
+    page: int | None = None
+
+
+class TimelinePoint(BaseModel):
+    """One year's figure for a measure; `citations` holds every report sentence that states it."""
+
+    year: int = Field(description="The year the figure is about (not the report's publication year).")
+    value: float = Field(description="The figure in the timeline's `unit`.")
+    unit: str
+    qualifier: str | None = Field(None, description="Qualifiers as written, joined by 、 (预计、左右); null for none.")
+    qualifiers: list[str] = Field(default_factory=list, description="预计, 左右, 超过, 近, 约, 余, 不足.")
+    value_text: str = Field(description="The figure as written in the first citation (`超过1.7万家`).")
+    conflict: bool = Field(False, description="Other reports give another figure for this year; see `conflicts`.")
+    text: str = Field(description="The first citation's sentence.")
+    doc_id: str
+    chunk_id: str
+    title: str
+    report_year: int | None
+    section_path: list[str]
+    start: int
+    end: int
+    passage_start: int
+    passage_end: int
+    source_start: int
+    source_end: int
+    page: int | None = None
+    citations: list[TimelineCitation] = Field(description="Every sentence stating this figure for this year.")
+
+
+class TimelineConflict(BaseModel):
+    """A year for which reports give different figures: all of them, the one shown as the point first."""
+
+    year: int
+    points: list[TimelinePoint]
+
+
+class IndicatorResponse(BaseModel):
+    """Every year's figure for one measure, oldest first, each one cited."""
+
+    measure: str = Field(description="The measure as searched (the question without its years).")
+    unit: str | None = Field(description="The unit every point is given in; null when there are no points.")
+    kind: Literal["level", "count"] | None = Field(
+        None, description="`count` (家, 篇, 项…: drawn as bars) or `level` (ratios and amounts: a line).")
+    points: list[TimelinePoint]
+    conflicts: list[TimelineConflict] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+SearchResponse.model_rebuild()  # `timeline` refers to a model defined after it

@@ -30,15 +30,20 @@ from reportqa.query.spelling import Speller
 from reportqa.rank.answer import AnswerExtractor, AnswerResult
 from reportqa.rank.retrieval import LegWeights, Retriever
 from reportqa.rank.tables import match_row
+from reportqa.rank.timeline import Found, Point, Timeline, asks_trend, build_timeline
 from reportqa.schemas import (
     Answer,
     DocumentDetail,
     DocumentSummary,
+    IndicatorResponse,
     MissingPart,
     Passage,
     SearchResponse,
     SkippedFileOut,
     TableRow,
+    TimelineCitation,
+    TimelineConflict,
+    TimelinePoint,
 )
 from reportqa.settings import ServeSettings, Settings
 from reportqa.text.zh import clean_text, has_control_chars
@@ -103,6 +108,7 @@ class QAService:
         self._lock = threading.Lock()
         self._engine = Engine.load(self.catalog, embedder.checksum, self.settings)
         self._batcher = QueryBatcher(embedder, self.settings.serve)
+        self._timelines: dict[tuple[str, str, str | None], IndicatorResponse] = {}
 
     @property
     def engine(self) -> Engine:
@@ -206,7 +212,38 @@ class QAService:
         response = _response(query.original, query.normalized, outcomes, k, timings)
         response.missing_parts += [MissingPart(part=p.label, reason=f"一次最多回答{answer_settings.max_parts}个分项")
                                    for p in too_many]
+        if wants_timeline(query):
+            # Only for these questions: an ordinary dated question pays nothing for timelines.
+            t = time.perf_counter()
+            timeline = self._timeline(engine, query.normalized, doc)
+            response.timeline = timeline if timeline.points else None
+            response.timings_ms["timeline_ms"] = round((time.perf_counter() - t) * 1000, 2)
         return response
+
+    def timeline(self, q: str | None, doc: str | None = None) -> IndicatorResponse:
+        """Every year's figure the reports give for the measure `q` names, each point cited."""
+        started = time.perf_counter()
+        q = validate_query(q, self.settings.serve.max_query_chars)
+        engine = self._engine
+        self.check_filters(doc, None)
+        response = self._timeline(engine, analyze(q, correct=engine.speller.correct).normalized, doc)
+        response.timings_ms["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return response
+
+    def _timeline(self, engine: Engine, text: str, doc: str | None) -> IndicatorResponse:
+        """The timeline of one index version, cached: the same measure is asked again and again."""
+        key = (engine.index.version, text, doc)
+        cached = self._timelines.get(key)
+        if cached is None:
+            answer = self.settings.answer
+            cached = _indicator(build_timeline(engine.index, text, doc=doc,
+                                                             passages=answer.timeline_passages,
+                                                             min_share=answer.timeline_min_measure))
+            with self._lock:
+                if len(self._timelines) >= _TIMELINE_CACHE:
+                    self._timelines.pop(next(iter(self._timelines)))
+                self._timelines[key] = cached
+        return cached.model_copy(deep=True)
 
     def _answer_one(self, engine: Engine, query: QueryInfo, k: int, where: Filter, legs: LegWeights | None,
                     timings: dict[str, float]) -> AnswerResult:
@@ -253,6 +290,49 @@ def _one_part_per_sentence(index: SearchIndex, outcomes: list[tuple[str | None, 
                                   f"唯一相符的句子回答的是{owners[(choice.candidate.chunk.id, choice.start)]}")
         out.append((part, result))
     return out
+
+
+# Timelines kept per (index version, measure, report): a few hundred small responses.
+_TIMELINE_CACHE = 256
+
+
+def wants_timeline(query: QueryInfo) -> bool:
+    """A question that asks for a trend (历年、变化、趋势), or asks a figure without naming a year."""
+    return asks_trend(query.normalized) or (not query.years and query.asks_quantity)
+
+
+def _citation(found: Found) -> TimelineCitation:
+    chunk, start, end = found.chunk, found.start, found.end
+    return TimelineCitation(
+        text=found.sentence, doc_id=chunk.doc_id, chunk_id=chunk.id, title=chunk.title, year=chunk.year,
+        section_path=list(chunk.section_path), start=start, end=end, passage_start=chunk.start,
+        passage_end=chunk.end, source_start=source_offset(chunk, start),
+        source_end=source_offset(chunk, end, end=True), page=page_at(chunk, source_offset(chunk, start)))
+
+
+def _point(p: Point) -> TimelinePoint:
+    cites = [_citation(f) for f in p.found]
+    first = cites[0]
+    return TimelinePoint(
+        year=p.year, value=p.value, unit=p.unit, qualifier="、".join(p.qualifiers) or None,
+        qualifiers=list(p.qualifiers), value_text=p.found[0].value.text, conflict=p.conflict, text=first.text,
+        doc_id=first.doc_id, chunk_id=first.chunk_id, title=first.title, report_year=first.year,
+        section_path=first.section_path, start=first.start, end=first.end, passage_start=first.passage_start,
+        passage_end=first.passage_end, source_start=first.source_start, source_end=first.source_end,
+        page=first.page, citations=cites)
+
+
+def _indicator(timeline: Timeline) -> IndicatorResponse:
+    """The API's shape of a timeline: each point with its citations (the first one flattened into it).
+
+    Ratios and amounts are levels (a line); 家, 篇, 项… are counts (bars).
+    """
+    unit = timeline.unit
+    kind = None if unit is None else "level" if unit.endswith(("%", "‰", "元", "倍")) else "count"
+    return IndicatorResponse(measure=timeline.measure, unit=unit, kind=kind,
+                             points=[_point(p) for p in timeline.points],
+                             conflicts=[TimelineConflict(year=y, points=[_point(p) for p in ps])
+                                        for y, ps in timeline.conflicts])
 
 
 def _add(timings: dict[str, float], key: str, ms: float) -> None:

@@ -176,6 +176,11 @@ class AnswerSettings(_Group):
         24, "A section heading this short may name the measure for the sentences under it.", minimum=0)
     verify_candidates: int = setting(30, "Best-scored sentences tried, in order, until one passes the checks.",
                                      minimum=1)
+    timeline_passages: int = setting(
+        80, "Passages (lexical leg, whole corpus) whose sentences are searched for a measure's timeline.", minimum=1)
+    timeline_min_measure: float = setting(
+        0.7, "Share (IDF-weighted) of the measure's words a figure's own clause must hold to join a timeline.",
+        minimum=0)
 
 
 @dataclass(frozen=True)

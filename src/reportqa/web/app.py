@@ -39,12 +39,13 @@ from reportqa.service import QAService
 from reportqa.settings import ServeSettings, Settings
 from reportqa.web.assets import PageFiles
 from reportqa.web.deps import AppState
-from reportqa.web.routes import admin, documents, health, search
+from reportqa.web.docs import docs_router
+from reportqa.web.routes import admin, documents, health, indicator, search
 
 # The page ships inside the package (package data), so an installed wheel serves it too.
 WEB_DIR = Path(__file__).resolve().parent / "static"
 # In this order in OpenAPI; the page's static mount at "/" comes after all of them.
-ROUTERS: tuple[APIRouter, ...] = (health.router, search.router, documents.router, admin.router)
+ROUTERS: tuple[APIRouter, ...] = (health.router, search.router, indicator.router, documents.router, admin.router)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -281,6 +282,8 @@ def create_app(settings: AppSettings) -> FastAPI:
         summary="Ask Chinese government science-and-technology reports; get the cited sentence that answers.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's /docs and /redoc need a CDN and an inline script: reportqa.web.docs instead
+        redoc_url=None,
         responses={422: {"model": ErrorBody}},
     )
     app.state.reportqa = state
@@ -304,5 +307,7 @@ def create_app(settings: AppSettings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     if settings.web_dir.is_dir():
-        app.mount("/", PageFiles(directory=settings.web_dir), name="web")
+        files = PageFiles(directory=settings.web_dir)
+        app.include_router(docs_router(files))
+        app.mount("/", files, name="web")
     return app

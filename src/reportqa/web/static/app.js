@@ -35,6 +35,7 @@
     errorDetail: $("error-detail"),
     errorRetry: $("error-retry"),
     answer: $("answer"),
+    timeline: $("timeline"),
     noAnswer: $("no-answer"),
     noAnswerText: $("no-answer-text"),
     resultsSection: $("results-section"),
@@ -278,12 +279,57 @@
     return "";
   }
 
+  /* ---------- server messages in Chinese ----------
+   * The API and the CLI keep their English messages (their users and the tests rely on them);
+   * the page shows each known one in Chinese, keeping the values it lists.
+   */
+  const listZh = (values) => values.split(", ").join("、");
+  const ZH_MESSAGES = [
+    [/^the query is empty/, () => "问题为空：请输入问题或关键词。"],
+    [/^the query is (\d+) characters long once normalised.*the limit is (\d+)/,
+      (m) => `问题规范化后有 ${m[1]} 个字符，超过了 ${m[2]} 个字符的上限，请缩短后再试。`],
+    [/^the query is (\d+) characters long; the limit is (\d+)/,
+      (m) => `问题有 ${m[1]} 个字符，超过了 ${m[2]} 个字符的上限，请缩短后再试。`],
+    [/^the query contains control characters/, () => "问题中含有控制字符，请删除后再试。"],
+    [/^the query has nothing to search for/, () => "问题中没有可检索的内容：请使用中文、英文词语或数字。"],
+    [/^only Chinese and English questions are supported/, () => "仅支持中文和英文问题。"],
+    [/^k must be between 1 and (\d+)/, (m) => `段落数须在 1 到 ${m[1]} 之间。`],
+    [/^unknown document '([^']*)'; valid ids: (.*)$/, (m) => `没有编号为“${m[1]}”的报告；可选的报告编号：${listZh(m[2])}。`],
+    [/^unknown document '([^']*)'/, (m) => `没有编号为“${m[1]}”的报告，请从报告列表中选择。`],
+    [/^no report for year (\d+); valid years: (.*)$/, (m) => `没有 ${m[1]} 年的报告；可选年份：${listZh(m[2])}。`],
+    [/^invalid document id/, () => "报告编号无效，请从报告列表中选择。"],
+    [/^the index is still loading/, () => "索引正在加载，请几秒钟后再试。"],
+    [/^too many searches at once.*retry in (\d+) s/, (m) => `服务器正忙（同一地址同时发起的检索过多），请 ${m[1]} 秒后再试。`],
+    [/^the query string is not valid UTF-8/, () => "网址中的查询参数不是有效的 UTF-8 编码。"],
+    [/^no index found/, () => "服务器上还没有索引：请先运行 reportqa build。"],
+  ];
+
+  // A server message in Chinese: a known one translated, a Chinese one as it is, any other by its status.
+  function zhMessage(detail, status) {
+    for (const [pattern, render] of ZH_MESSAGES) {
+      const match = pattern.exec(detail || "");
+      if (match) return render(match);
+    }
+    if (detail && /[\u3400-\u9fff]/.test(detail) && !/[A-Za-z]{4}/.test(detail)) return detail;
+    if (status === 429) return "服务器正忙，请稍候再试。";
+    if (status === 503) return "服务暂时不可用（索引正在加载或加载失败），请稍候再试。";
+    if (status === 404) return "请求的内容不存在。";
+    if (status >= 500) return `服务器内部错误（HTTP ${status}），请稍后重试。`;
+    return `请求无效（HTTP ${status}）。`;
+  }
+
+  // A failed request may mean the server has gone: the footer's indicator checks again at once.
+  function recheckHealth(path) {
+    if (!path.startsWith("/api/health")) loadHealth();
+  }
+
   async function api(path, signal) {
     let response;
     try {
       response = await fetch(path, { signal, headers: { Accept: "application/json" } });
     } catch (err) {
       if (err && err.name === "AbortError") throw err;
+      recheckHealth(path);
       throw new ApiError("network", "请确认服务已启动（reportqa serve），然后重试。");
     }
     let body = null;
@@ -293,12 +339,12 @@
       body = null;
     }
     if (response.ok) return body;
-    const detail = detailMessage(body);
-    if (response.status === 503) throw new ApiError("loading", detail || "索引正在加载，请稍候再试。", 503);
-    if (response.status >= 400 && response.status < 500) {
-      throw new ApiError("client", detail || `请求无效（HTTP ${response.status}）。`, response.status);
-    }
-    throw new ApiError("server", detail || `服务器内部错误（HTTP ${response.status}）。`, response.status);
+    const message = zhMessage(detailMessage(body), response.status);
+    if (response.status >= 500) recheckHealth(path);
+    if (response.status === 503) throw new ApiError("loading", message, 503);
+    if (response.status === 429) throw new ApiError("busy", message, 429);
+    if (response.status >= 400 && response.status < 500) throw new ApiError("client", message, response.status);
+    throw new ApiError("server", message, response.status);
   }
 
   function getDocument(id) {
@@ -362,8 +408,10 @@
     document.body.classList.remove("has-results");
     ui.error.hidden = true;
     ui.answer.hidden = true;
+    ui.timeline.hidden = true;
     ui.noAnswer.hidden = true;
     ui.resultsSection.hidden = true;
+    if (exportBar) exportBar.hidden = true;
   }
 
   function showIntro() {
@@ -381,6 +429,7 @@
     lastFailedAction = retry;
     if (err.kind === "network") ui.errorTitle.textContent = "无法连接服务器";
     else if (err.kind === "loading") ui.errorTitle.textContent = "索引正在加载";
+    else if (err.kind === "busy") ui.errorTitle.textContent = "服务器正忙";
     else if (err.kind === "client") ui.errorTitle.textContent = "无法完成这次检索";
     else ui.errorTitle.textContent = "服务器出错";
     ui.errorDetail.textContent = err.message;
@@ -435,7 +484,12 @@
     if (answer && isMultiPart(data)) renderComparison(data, results, data.query || state.q);
     else if (answer) renderAnswer(answer, results);
     else renderNoAnswer(data.query || state.q, results.length, data.no_answer_reason);
+    timelineSeq = searchSeq;
+    if (data.timeline) renderTimeline(data.timeline);
+    else if (answer && !isMultiPart(data)) offerTimeline(data, state, searchSeq);
     renderResults(results, data.query || state.q, answer);
+    showExport(data);
+    openSharedChunk();
     announce(outcomeSummary(data, answer, results.length, data.query || state.q));
   }
 
@@ -539,8 +593,10 @@
           sentence: answer.text,
           trigger: button,
           page: answer.page,
+          chunkId: answer.chunk_id,
         }),
       ),
+      quoteButton(answer, answer.text),
     );
     const passageLabel = el("p", "passage-label", "所在段落");
     const sameAsSentence = chunk && stripMarkers(chunk.text).trim() === stripMarkers(answer.text || "").trim();
@@ -548,6 +604,213 @@
     else ui.answer.append(head, sentence, passageLabel, passage, cite, note);
     if (answer.table) head.after(tableAnswer(answer.table));  // the row as a table, its asked cell marked
     ui.answer.hidden = false;
+  }
+
+  /* ---------- indicator timelines: every year's figure, charted, each point cited ----------
+   *
+   * The chart is hand-drawn SVG (createElementNS, presentation attributes and CSS classes): a
+   * few points need a polyline or some bars and a few labels, about a hundred lines; a charting
+   * library would be larger than the rest of the page, needs vendoring without a build step,
+   * and many set inline styles that the strict CSP (style-src 'self') refuses. The chart is a
+   * picture with a text alternative (role="img" + aria-label listing every point); the table
+   * beneath it holds the same points with their citation buttons, the keyboard's way in.
+   */
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  let timelineSeq = 0;
+
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+
+  function formatValue(value) {
+    return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+  }
+
+  // `4.4%（左右）`: the value in the timeline's unit, its qualifiers as written.
+  function pointLabel(point) {
+    const base = `${formatValue(point.value)}${point.unit || ""}`;
+    return point.qualifier ? `${base}（${point.qualifier}）` : base;
+  }
+
+  function openPointCitation(citation, trigger) {
+    openContext({
+      docId: citation.doc_id,
+      start: citation.passage_start,
+      end: citation.passage_end,
+      sentence: citation.text,
+      trigger,
+      page: citation.page,
+    });
+  }
+
+  function timelineAlt(timeline) {
+    const points = timeline.points.map((p) => `${p.year}年 ${pointLabel(p)}${p.conflict ? "（各报告数字不一）" : ""}`);
+    return `${timeline.measure}历年数据图（${timeline.kind === "count" ? "柱状图" : "折线图"}）：${points.join("；")}。`;
+  }
+
+  function drawTimelineChart(timeline, width, onPoint) {
+    const points = timeline.points;
+    const height = 220;
+    const pad = { left: 16, right: 16, top: 34, bottom: 34 };
+    const years = points.map((p) => p.year);
+    const values = points.map((p) => p.value);
+    const y0 = Math.min(...years);
+    const y1 = Math.max(...years);
+    const bars = timeline.kind === "count";
+    let lo = bars ? 0 : Math.min(...values);
+    let hi = Math.max(...values);
+    const span = hi - lo || Math.abs(hi) || 1;
+    if (!bars) lo -= span * 0.25;
+    hi += span * 0.1;
+    const plotW = width - pad.left - pad.right;
+    const plotH = height - pad.top - pad.bottom;
+    const slot = plotW / Math.max(y1 - y0 + 1, 1);
+    const x = (year) => pad.left + slot * (year - y0 + 0.5);
+    const y = (value) => pad.top + plotH * (1 - (value - lo) / (hi - lo));
+    const chart = svg("svg", {
+      class: `timeline-chart ${bars ? "is-bars" : "is-line"}`,
+      viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
+      role: "img",
+      "aria-label": timelineAlt(timeline),
+    });
+    chart.append(svg("line", { class: "tl-axis", x1: pad.left, x2: width - pad.right, y1: pad.top + plotH, y2: pad.top + plotH }));
+    if (!bars) {
+      const path = points.map((p) => `${x(p.year).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
+      chart.append(svg("polyline", { class: "tl-line", points: path }));
+    }
+    points.forEach((point, i) => {
+      const cx = x(point.year);
+      const cy = y(point.value);
+      const estimate = (point.qualifiers || []).includes("预计");
+      const group = svg("g", {
+        class: `tl-point${estimate ? " is-estimate" : ""}${point.conflict ? " is-conflict" : ""}`,
+        "data-year": point.year,
+      });
+      if (bars) {
+        const barW = Math.min(slot * 0.6, 56);
+        group.append(svg("rect", { class: "tl-bar", x: cx - barW / 2, y: cy, width: barW, height: pad.top + plotH - cy, rx: 3 }));
+      } else {
+        group.append(svg("circle", { class: "tl-dot", cx, cy, r: 6 }));
+      }
+      group.append(svg("text", { class: "tl-value", x: cx, y: cy - 10, "text-anchor": "middle" },
+        `${formatValue(point.value)}${point.qualifier ? "*" : ""}${point.conflict ? "!" : ""}`));
+      group.append(svg("text", { class: "tl-year", x: cx, y: height - 12, "text-anchor": "middle" }, String(point.year)));
+      // A wide, invisible hit area: a phone's finger is bigger than a dot.
+      group.append(svg("rect", { class: "tl-hit", x: cx - slot / 2, y: pad.top - 24, width: slot, height: plotH + 24 }));
+      group.addEventListener("click", () => onPoint(point, i));
+      chart.append(group);
+    });
+    return chart;
+  }
+
+  function timelineTable(timeline) {
+    const scroller = el("div", "parts-scroll");
+    const table = el("table", "parts-table timeline-table");
+    table.id = "timeline-table";
+    table.append(el("caption", "parts-caption", `${timeline.measure}（单位：${timeline.unit || "—"}）`));
+    const headRow = el("tr");
+    for (const label of ["年份", "数值", "原文", "出处"]) {
+      const th = el("th", null, label);
+      th.scope = "col";
+      headRow.append(th);
+    }
+    const thead = el("thead");
+    thead.append(headRow);
+    const tbody = el("tbody");
+    const conflicts = new Map((timeline.conflicts || []).map((c) => [c.year, c.points]));
+    for (const point of timeline.points) {
+      const tr = el("tr", `part-row timeline-row${point.conflict ? " is-conflict" : ""}`);
+      tr.dataset.year = String(point.year);
+      const year = el("th", "part-label", `${point.year}年`);
+      year.scope = "row";
+      const value = el("td", "tl-cell-value");
+      value.append(el("span", "tl-number", `${formatValue(point.value)}${point.unit || ""}`));
+      for (const q of point.qualifiers || []) value.append(el("span", "tl-qualifier", q));
+      const sentence = el("td", "part-sentence");
+      renderRich(sentence, stripMarkers(point.text || ""));
+      const others = (conflicts.get(point.year) || []).filter((p) => p !== conflicts.get(point.year)[0]);
+      if (point.conflict && others.length) {
+        const note = el("p", "tl-conflict-note", `各报告数字不一：另有 ${others.map((p) => `${pointLabel(p)}（${p.title}）`).join("、")}`);
+        sentence.append(note);
+      }
+      const cite = el("td", "part-cite");
+      for (const citation of point.citations || [point]) {
+        cite.append(citationButton(citation, (button) => openPointCitation(citation, button)));
+      }
+      for (const other of others) {
+        cite.append(citationButton(other, (button) => openPointCitation(other, button)));
+      }
+      tr.append(year, value, sentence, cite);
+      tbody.append(tr);
+    }
+    table.append(thead, tbody);
+    scroller.append(table);
+    return scroller;
+  }
+
+  function renderTimeline(timeline) {
+    clear(ui.timeline);
+    const points = Array.isArray(timeline && timeline.points) ? timeline.points : [];
+    if (!points.length) {
+      ui.timeline.hidden = true;
+      return;
+    }
+    const head = el("div", "answer-head");
+    const heading = el("h2", "answer-heading", "历年数据");
+    heading.id = "timeline-heading";
+    heading.tabIndex = -1;
+    head.append(heading, el("span", "parts-count", `${points.length} 个年份`));
+    ui.timeline.append(head);
+    ui.timeline.hidden = false;
+    const table = timelineTable(timeline);
+    if (points.length > 1) {
+      const figure = el("figure", "timeline-figure");
+      const width = Math.max(300, Math.min(720, ui.timeline.clientWidth - 40));
+      const chart = drawTimelineChart(timeline, width, (point) => {
+        const row = table.querySelector(`tr[data-year="${point.year}"] .citation`);
+        const citation = (point.citations || [point])[0];
+        openPointCitation(citation, row);
+      });
+      figure.append(chart);
+      const legend = el("figcaption", "timeline-legend",
+        `${timeline.kind === "count" ? "柱" : "点"}上的数字为原文数值；* 表示原文带有“预计、左右、超过”等限定；! 表示各报告数字不一。点击${timeline.kind === "count" ? "柱" : "点"}查看原文。`);
+      figure.append(legend);
+      ui.timeline.append(figure);
+    }
+    ui.timeline.append(table);
+    ui.timeline.append(el("p", "confidence-note", "每个数值均逐字引自原文，按其所述年份排列（不是报告的发布年份）。"));
+  }
+
+  // A single-year answer offers the measure's other years, when the reports give any.
+  async function offerTimeline(data, state, seq) {
+    const query = data.query || state.q;
+    const asked = (query.match(/(?:19|20)\d\d/g) || []).map(Number);
+    if (asked.length !== 1 || !data.answer) return;
+    let timeline;
+    try {
+      timeline = await api(`/api/indicator?${new URLSearchParams({ q: query })}`);
+    } catch {
+      return; // an extra, not the answer: a failure here changes nothing on the page
+    }
+    if (seq !== searchSeq || timelineSeq !== seq) return;
+    const points = Array.isArray(timeline && timeline.points) ? timeline.points : [];
+    if (!points.some((p) => p.year !== asked[0])) return;
+    const button = el("button", "btn-secondary timeline-offer", "历年数据");
+    button.type = "button";
+    button.id = "timeline-offer";
+    button.setAttribute("aria-controls", "timeline");
+    button.addEventListener("click", () => {
+      renderTimeline(timeline);
+      button.setAttribute("aria-expanded", "true");
+      focusOutcome($("timeline-heading"));
+    });
+    button.setAttribute("aria-expanded", "false");
+    ui.answer.append(button);
   }
 
   /* ---------- multi-part questions: a comparison table (one row per asked part) ---------- */
@@ -638,9 +901,11 @@
           sentence: answer.text,
           trigger: button,
           page: answer.page,
+          chunkId: answer.chunk_id,
         }),
       ),
       confidenceBadge(answer.confidence),
+      quoteButton(answer, answer.text),
     );
     tr.append(partHeader(row.label), sentence, cite);
     return tr;
@@ -705,9 +970,11 @@
           sentence: hasSpan ? result.text.slice(result.answer_span[0], result.answer_span[1]) : null,
           trigger: button,
           page: result.page,
+          chunkId: result.chunk_id,
         }),
         false,
       ),
+      quoteButton(result, result.text),
     );
     item.append(foot);
     return item;
@@ -732,6 +999,194 @@
       button.textContent = expand ? "收起" : "展开全文";
     });
     return button;
+  }
+
+  /* ---------- quoting, shared passage links and export ---------- */
+
+  // `#chunk=<id>` from a shared link, opened once the search it belongs to has rendered.
+  let pendingChunk = "";
+  let exportBar = null;
+  let shown = null; // the response on screen and its query, for 导出
+
+  function chunkFromHash() {
+    const match = /^#chunk=(.+)$/.exec(window.location.hash);
+    if (!match) return "";
+    try {
+      return decodeURIComponent(match[1]);
+    } catch {
+      return "";
+    }
+  }
+
+  function chunkLink(chunkId) {
+    const { origin, pathname, search } = window.location;
+    return `${origin}${pathname}${search}#chunk=${encodeURIComponent(chunkId)}`;
+  }
+
+  // The opened passage is in the address bar (replaceState: opening a passage is not a new page).
+  function setChunkHash(chunkId) {
+    window.history.replaceState(window.history.state, "", chunkLink(chunkId).slice(window.location.origin.length));
+  }
+
+  function clearChunkHash() {
+    if (!window.location.hash) return;
+    window.history.replaceState(window.history.state, "", `${window.location.pathname}${window.location.search}`);
+  }
+
+  function openSharedChunk() {
+    const chunkId = pendingChunk;
+    pendingChunk = "";
+    if (!chunkId) return;
+    const item = [...ui.results.querySelectorAll(".passage")].find((node) => node.dataset.chunkId === chunkId);
+    const button = item && item.querySelector(".citation");
+    if (button) button.click();
+    else ui.status.append(" · 链接中的段落不在这次的检索结果中");
+  }
+
+  // 报告名，2024年，章节 › 小节，第3页 — the report's title is not repeated from the section path.
+  function citeParts(item) {
+    const title = item.title || item.doc_id || "";
+    const path = (item.section_path || []).filter((part, i) => part && !(i === 0 && part === title));
+    const parts = [title];
+    if (item.year) parts.push(`${item.year}年`);
+    if (path.length) parts.push(path.join(" › "));
+    if (item.page) parts.push(`第${item.page}页`);
+    return parts.filter(Boolean).join("，");
+  }
+
+  function plainOf(text) {
+    return stripMarkers(text || "").replace(/\s*\n\s*/g, " ").trim();
+  }
+
+  // “原句”（报告，年份，章节，第N页）
+  function citationText(item, sentence) {
+    return `“${plainOf(sentence)}”（${citeParts(item)}）`;
+  }
+
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch {
+      // no permission: fall back to a selection and the copy command
+    }
+    const focused = document.activeElement;
+    const area = el("textarea", "visually-hidden");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.setAttribute("aria-hidden", "true");
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    if (focused instanceof HTMLElement) focused.focus();
+    return ok;
+  }
+
+  // 复制引用: the quote with its citation, and a link that opens the passage.
+  function quoteButton(item, sentence) {
+    const button = el("button", "btn-secondary btn-small quote-btn", "复制引用");
+    button.type = "button";
+    let timer = 0;
+    button.addEventListener("click", async () => {
+      const ok = await copyText(`${citationText(item, sentence)}\n${chunkLink(item.chunk_id)}`);
+      button.textContent = ok ? "已复制" : "复制失败";
+      announce(ok ? "引用已复制到剪贴板。" : "无法写入剪贴板，请手动选择文字复制。");
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        button.textContent = "复制引用";
+      }, 2000);
+    });
+    return button;
+  }
+
+  function exportContent(data) {
+    const answers = data.no_answer ? [] : data.answers && data.answers.length ? data.answers : [data.answer].filter(Boolean);
+    return { query: data.query || "", answers, missing: data.missing_parts || [], results: data.results || [] };
+  }
+
+  // Quoted, and a leading = + - @ made literal so a spreadsheet never reads a cell as a formula.
+  function csvCell(value) {
+    let text = value === null || value === undefined ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return `"${text.replace(/"/g, '""')}"`;
+  }
+
+  function exportCsv(data) {
+    const { answers, missing, results } = exportContent(data);
+    const section = (item) => (item.section_path || []).join(" › ");
+    const rows = [["类型", "分项", "原文", "报告", "年份", "章节", "页码", "可信度", "引用", "链接"]];
+    for (const a of answers) {
+      rows.push(["答案", a.part || "", plainOf(a.text), a.title, a.year || "", section(a), a.page || "",
+        (CONFIDENCE[a.confidence] || CONFIDENCE.low).label, citationText(a, a.text), chunkLink(a.chunk_id)]);
+    }
+    for (const m of missing) rows.push(["未找到", m.part, `没有找到可靠答案：${m.reason || ""}`, "", "", "", "", "", "", ""]);
+    results.forEach((r, i) => {
+      rows.push([`段落${i + 1}`, "", plainOf(r.text), r.title, r.year || "", section(r), r.page || "", "",
+        citationText(r, r.text), chunkLink(r.chunk_id)]);
+    });
+    // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
+    return `\ufeff${rows.map((row) => row.map(csvCell).join(",")).join("\r\n")}\r\n`;
+  }
+
+  function exportMarkdown(data) {
+    const { query, answers, missing, results } = exportContent(data);
+    const lines = [`# 科技报告问答：${query}`, ""];
+    lines.push("## 答案", "");
+    if (!answers.length) lines.push(`没有找到可靠答案${data.no_answer_reason ? `（${data.no_answer_reason}）` : ""}。`, "");
+    for (const a of answers) {
+      if (a.part) lines.push(`### ${a.part}`, "");
+      lines.push(`> ${plainOf(a.text)}`, ">", `> ——${citeParts(a)}，[查看原文](${chunkLink(a.chunk_id)})`, "");
+    }
+    for (const m of missing) lines.push(`### ${m.part}`, "", `没有找到可靠答案：${m.reason || ""}`, "");
+    if (results.length) lines.push("## 检索到的段落", "");
+    results.forEach((r, i) => {
+      lines.push(`${i + 1}. ${citationText(r, r.text)} [查看原文](${chunkLink(r.chunk_id)})`);
+    });
+    return `${lines.join("\n").trimEnd()}\n`;
+  }
+
+  function download(kind) {
+    if (!shown) return;
+    const csv = kind === "csv";
+    const content = csv ? exportCsv(shown) : exportMarkdown(shown);
+    const blob = new Blob([content], { type: csv ? "text/csv;charset=utf-8" : "text/markdown;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const link = el("a");
+    link.href = url;
+    link.download = `科技报告问答-${new Date().toISOString().slice(0, 10)}.${csv ? "csv" : "md"}`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+    announce(csv ? "已导出 CSV 文件。" : "已导出 Markdown 文件。");
+  }
+
+  // 导出: the answers and passages on screen, with their citations, as a file (made here: no server round trip).
+  function showExport(data) {
+    shown = data;
+    if (!exportBar) {
+      exportBar = el("div", "export-bar");
+      exportBar.setAttribute("role", "group");
+      exportBar.setAttribute("aria-label", "导出答案和段落");
+      exportBar.append(el("span", "export-label", "导出："));
+      for (const [kind, label] of [["csv", "导出 CSV"], ["md", "导出 Markdown"]]) {
+        const button = el("button", "btn-secondary btn-small export-btn", label);
+        button.type = "button";
+        button.dataset.format = kind;
+        button.addEventListener("click", () => download(kind));
+        exportBar.append(button);
+      }
+      ui.status.after(exportBar);
+    }
+    exportBar.hidden = false;
   }
 
   /* ---------- context view ---------- */
@@ -767,8 +1222,9 @@
     ui.ctxFile.textContent = page ? `打开原始文件（第${page}页）` : "打开原始文件";
   }
 
-  async function openContext({ docId, start, end, sentence, trigger, page }) {
+  async function openContext({ docId, start, end, sentence, trigger, page, chunkId }) {
     const seq = ++ctxState.seq;
+    if (chunkId) setChunkHash(chunkId);
     setFileLink(docId, page);
     ctxState.trigger = trigger || null;
     ctxState.sections = [];
@@ -1000,16 +1456,22 @@
       if (event.target === ui.dialog) closeContext(); // a click on the backdrop
     });
     ui.dialog.addEventListener("close", () => {
+      clearChunkHash();
       const trigger = ctxState.trigger;
       ctxState.trigger = null;
       if (trigger && trigger.isConnected) trigger.focus();
     });
     ui.ctxPrev.addEventListener("click", () => setCurrentSection(ctxState.current - 1, true));
     ui.ctxNext.addEventListener("click", () => setCurrentSection(ctxState.current + 1, true));
+    window.addEventListener("hashchange", () => {
+      pendingChunk = chunkFromHash();
+      if (document.body.classList.contains("has-results")) openSharedChunk();
+    });
   }
 
   async function init() {
     const state = readUrlState();
+    pendingChunk = chunkFromHash(); // before replaceState, which drops the hash
     applyStateToForm(state);
     window.history.replaceState(state, "", stateUrl(state));
     loadHealth();
