@@ -40,6 +40,10 @@ PLACES = tuple(
 )
 
 
+# Places a report's title may be about: the home city of the bundled reports, and the others.
+_ALL_PLACES = ("上海", *PLACES)
+
+
 @dataclass
 class SentenceChoice:
     """The answering sentence: offsets inside its chunk's text."""
@@ -197,15 +201,17 @@ class AnswerExtractor:
         return None, first_failure
 
     def _other_place(self, query: QueryInfo, chunk: Chunk) -> str | None:
-        """A place the passage's report is about (by its title) that the question does not ask about.
+        """A place the passage's report is about (by its title) when the question asks about another.
 
-        A Suzhou report's figure does not answer a question about Shanghai (or one naming no place,
-        which in this corpus means Shanghai), whatever its words share.
+        A Suzhou report's figure does not answer a question about Shanghai, whatever its words
+        share; a question that names no place may be answered by any report.
         """
+        asked = set(self.index.tokenize(query.normalized)) & set(_ALL_PLACES)
+        if not asked:
+            return None
         doc = self.index.documents.get(chunk.doc_id)
-        title = getattr(doc, "title", "") or chunk.title
-        asked = set(self.index.tokenize(query.normalized))
-        return next((p for p in PLACES if p in title and p not in asked), None)
+        title = to_simplified(getattr(doc, "title", "") or chunk.title)
+        return next((p for p in _ALL_PLACES if p in title and p not in asked), None)
 
     def _sure(self, query: QueryInfo, best: SentenceChoice) -> bool:
         """What "high" needs beyond word coverage (calibrated on the public question sets, see README).

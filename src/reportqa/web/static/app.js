@@ -585,17 +585,7 @@
     const cite = el("div", "answer-cite");
     cite.append(el("span", "cite-label", "出处"));
     cite.append(
-      citationButton(answer, (button) =>
-        openContext({
-          docId: answer.doc_id,
-          start: chunk ? chunk.start : answer.source_start,
-          end: chunk ? chunk.end : answer.source_end,
-          sentence: answer.text,
-          trigger: button,
-          page: answer.page,
-          chunkId: answer.chunk_id,
-        }),
-      ),
+      citationButton(answer, (button) => openAnswerContext(answer, chunk, button)),
       quoteButton(answer, answer.text),
     );
     const passageLabel = el("p", "passage-label", "所在段落");
@@ -633,6 +623,19 @@
   function pointLabel(point) {
     const base = `${formatValue(point.value)}${point.unit || ""}`;
     return point.qualifier ? `${base}（${point.qualifier}）` : base;
+  }
+
+  // An answer's citation opens its passage (when it is among the results) with the sentence marked.
+  function openAnswerContext(answer, chunk, trigger) {
+    openContext({
+      docId: answer.doc_id,
+      start: chunk ? chunk.start : answer.source_start,
+      end: chunk ? chunk.end : answer.source_end,
+      sentence: answer.text,
+      trigger,
+      page: answer.page,
+      chunkId: answer.chunk_id,
+    });
   }
 
   function openPointCitation(citation, trigger) {
@@ -893,17 +896,7 @@
     const cite = el("td", "part-cite");
     const chunk = results.find((r) => r.chunk_id === answer.chunk_id);
     cite.append(
-      citationButton(answer, (button) =>
-        openContext({
-          docId: answer.doc_id,
-          start: chunk ? chunk.start : answer.source_start,
-          end: chunk ? chunk.end : answer.source_end,
-          sentence: answer.text,
-          trigger: button,
-          page: answer.page,
-          chunkId: answer.chunk_id,
-        }),
-      ),
+      citationButton(answer, (button) => openAnswerContext(answer, chunk, button)),
       confidenceBadge(answer.confidence),
       quoteButton(answer, answer.text),
     );
