@@ -252,7 +252,7 @@ class AnswerExtractor:
         missing_place = _missing_place(set(self.index.tokenize(query.normalized)), best.candidate.chunk)
         if missing_place:
             return AnswerResult(ranked, best, True, "none", f"报告没有涉及{missing_place}")
-        if max(best.coverage, self._passage_coverage(query, best.candidate)) < w.min_coverage:
+        if best.coverage < w.min_coverage and self._passage_coverage(query, best.candidate) < w.min_coverage:
             return AnswerResult(ranked, best, True, "none", "最接近的句子与问题没有共同的关键词")
         confidence = ("high" if best.coverage >= w.high_confidence
                       else "medium" if best.coverage >= w.medium_confidence else "low")

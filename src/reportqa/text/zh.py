@@ -126,6 +126,7 @@ def _tw2sp() -> Any:
     return opencc.OpenCC("tw2sp")
 
 
+@lru_cache(maxsize=65_536)
 def to_simplified(text: str) -> str:
     """Traditional → Simplified with Taiwan phrases (`積體電路` → `集成电路`); identity on Simplified text.
 
