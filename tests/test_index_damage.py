@@ -436,9 +436,19 @@ class CountingOpens:
 
 
 def publish_broken_version(tiny: tuple[Path, Path], index: Path, damage: str = "bit flip in chunks.json") -> str:
-    """A newer version, published as a build would, then damaged; its name."""
-    version = build_index(tiny[0], index, FakeEmbedder(), force=True).version
-    damaged(index, damage)
+    """A newer version, already damaged when `CURRENT` names it (a server polling `index` never sees it whole).
+
+    It is built and damaged in a scratch copy of the index, then moved in and switched to atomically.
+    """
+    scratch = index.parent / f"{index.name}-scratch-{time.monotonic_ns()}"
+    shutil.copytree(index, scratch, ignore=shutil.ignore_patterns(".build.lock"))
+    version = build_index(tiny[0], scratch, FakeEmbedder(), force=True).version
+    damaged(scratch, damage)
+    shutil.copytree(scratch / version, index / version)
+    pointer = index / f".{store.CURRENT_FILE}.test"
+    pointer.write_text(version + "\n", encoding="utf-8")
+    os.replace(pointer, index / store.CURRENT_FILE)
+    shutil.rmtree(scratch)
     return version
 
 
