@@ -11,7 +11,7 @@ figures). A timeline collects them:
    exactly the near-but-wrong sentence the answer checks (rank/verify.py) refuse.
 2. **The measure's clause.** A sentence often states several figures (`…比例预计4.5%左右，
    其中基础研究投入占…比例预计12%左右`), so the figure is read from the clause that names
-   the measure (IDF-weighted share of its words, `_has_word`: a divisor like 每万人口 does
+   the measure (IDF-weighted share of its words, `has_word`: a divisor like 每万人口 does
    not count) and must be of the asked kind (a share, an amount, a count with its counter).
 3. **The figure's year** is the year the sentence is about: its own `2023年…` or `截至2024年
    1月底`, not a comparison (`较2022年`), a start (`2023年以来`) or a target (`到2025年`, the
@@ -36,7 +36,7 @@ from typing import Any
 
 from reportqa.index.base import Filter, SearchIndex
 from reportqa.query.analyze import analyze
-from reportqa.rank.verify import _COUNTER_ALIASES, Asked, _has_word, kind_fits, read_asked
+from reportqa.rank.verify import COUNTER_ALIASES, Asked, has_word, kind_fits, read_asked
 from reportqa.text.sentences import sentence_spans
 from reportqa.text.zh import YEAR_DIGITS
 
@@ -172,7 +172,7 @@ def _value_fits(asked: Asked, value: Value) -> bool:
     if asked.kind == "amount":
         return value.base_unit.endswith("元")
     if asked.kind == "count" and asked.counter:
-        return bool(value.base_unit) and value.base_unit[0] in _COUNTER_ALIASES.get(asked.counter, asked.counter)
+        return bool(value.base_unit) and value.base_unit[0] in COUNTER_ALIASES.get(asked.counter, asked.counter)
     return True
 
 
@@ -211,7 +211,7 @@ class MeasureMatcher:
             return 0.0
         folded = clause.lower()  # the tokenizer folds case (`PCT` → `pct`), so the text is matched folded too
         tokens = set(self.tokenize(clause))
-        return sum(wt for w, wt in self.weights.items() if _has_word(w, tokens, folded)) / self.total
+        return sum(wt for w, wt in self.weights.items() if has_word(w, tokens, folded)) / self.total
 
     def figures(self, sentence: str, report_year: int | None) -> list[tuple[int, Value, bool, bool]]:
         """(year, figure, dated by report, from a comparison) for the measure in one sentence."""

@@ -41,7 +41,7 @@ _EN_COUNT = re.compile(r"how many\s+(?:\w+\s+){0,3}?(people|persons|experts|tale
 _SEGMENT = re.compile(r"[，,：:；;的]")
 _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*"
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
-_COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款",
+COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款",
                     "项": "项个", "件": "件项", "次": "次场", "场": "场次"}
 _AMOUNT = re.compile(_NUM + r"(?:美元|元)")
 _SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数")
@@ -131,7 +131,7 @@ def _with_unknown_words(words: list[str], measure: tuple[str, ...]) -> tuple[str
     return tuple(dict.fromkeys([*runs, *measure]))
 
 
-def _has_word(word: str, tokens: set[str], text: str) -> bool:
+def has_word(word: str, tokens: set[str], text: str) -> bool:
     """The word is one of the text's words, and not only as a divisor (`每万人口`).
 
     A word the tokenizer cannot produce (an unknown word, split into characters) is matched as text.
@@ -154,7 +154,7 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
         return True
     text = f"{sentence} {context}"
     tokens = set(tokenize(text))
-    found = [w for w in asked.measure if _has_word(w, tokens, text)]
+    found = [w for w in asked.measure if has_word(w, tokens, text)]
     if not asked.whole and any(idf(w) >= distinctive_idf for w in found):
         return True
     if asked.whole:  # a keyword query names the measure itself: every one of its words
@@ -177,7 +177,7 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
     if asked.kind == "year":
         return bool(re.search(r"(?:19|20)\d\d\s*年", text))
     if asked.kind == "count" and asked.counter:
-        counters = _COUNTER_ALIASES.get(asked.counter, asked.counter)
+        counters = COUNTER_ALIASES.get(asked.counter, asked.counter)
         return bool(re.search(_NUM + f"[{counters}]", text))
     return True
 
@@ -214,6 +214,6 @@ def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], 
         return True
     text = sentence.replace("**", "")
     rarest = max(asked.measure, key=idf)
-    if not _has_word(rarest, set(tokenize(text)), text):
+    if not has_word(rarest, set(tokenize(text)), text):
         return False
     return not asked.kind or any(rarest in clause and kind_fits(asked, clause) for clause in _CLAUSE.split(text))
