@@ -56,9 +56,11 @@ def test_an_opened_passage_is_in_the_address_and_leaves_it_when_closed(page: Pag
     first = page.locator("#results li.passage").first
     first.locator(".citation").click()
     expect(page.locator("#context")).to_be_visible()
-    assert urlparse(page.url).fragment == f"chunk={first.get_attribute('data-chunk-id')}"
+    # The address changes just after the dialog does: wait for it rather than read it at once.
+    page.wait_for_function("h => location.hash === h", arg=f"#chunk={first.get_attribute('data-chunk-id')}")
     page.keyboard.press("Escape")
     expect(page.locator("#context")).to_be_hidden()
+    page.wait_for_function("() => location.hash === ''")
     assert urlparse(page.url).fragment == ""
 
 
