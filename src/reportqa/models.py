@@ -115,3 +115,7 @@ class Chunk:
     # source the next page begins when the passage runs onto it.
     page: int | None = None
     page_break: int | None = None
+    # A passage that only frames the document (its number, a courtesy close, the sign-off:
+    # ingest/boilerplate.py): it answers only a question about the document's number or date,
+    # and ranks below content.
+    boilerplate: bool = False

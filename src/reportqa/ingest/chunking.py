@@ -15,13 +15,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from reportqa.ingest.boilerplate import is_boilerplate, may_be_boilerplate
 from reportqa.ingest.tables import parse_row
 from reportqa.models import Chunk, Paragraph, ParsedReport, Section, Span
 from reportqa.settings import ChunkingSettings
 from reportqa.text.sentences import sentence_bounds
 from reportqa.text.zh import text_years
 
-CHUNKER_VERSION = "4"  # 4: tables chunked by rows under their caption; PDF pages
+CHUNKER_VERSION = "5"  # 4: tables chunked by rows under their caption; PDF pages. 5: boilerplate flagged
 
 
 @dataclass
@@ -34,6 +35,8 @@ class _Unit:
     starts_topic: bool = False
     # Rows of a table: kept in chunks of their own, never merged with the prose around them.
     table: bool = False
+    # Document-number, courtesy and sign-off lines (ingest/boilerplate.py): never merged with content either.
+    boilerplate: bool = False
 
 
 def _piece_offsets(paragraph: Paragraph) -> list[tuple[int, Span]]:
@@ -120,7 +123,8 @@ def _units(paragraph: Paragraph, max_chars: int) -> Iterator[_Unit]:
         yield from _table_units(paragraph, max_chars)
         return
     if len(paragraph.text) <= max_chars:
-        yield _Unit(paragraph.text, list(paragraph.pieces), paragraph.topic, paragraph.topic is not None)
+        yield _Unit(paragraph.text, list(paragraph.pieces), paragraph.topic, paragraph.topic is not None,
+                    boilerplate=may_be_boilerplate(paragraph.text))
         return
     offsets = _piece_offsets(paragraph)
     for i, (a, b) in enumerate(_split_long(paragraph.text, max_chars)):
@@ -135,7 +139,7 @@ def _group(units: list[_Unit], settings: ChunkingSettings) -> list[list[_Unit]]:
     """Merge small neighbouring units; a new topic (bold lead-in) starts a new chunk."""
     groups: list[list[_Unit]] = []
     for unit in units:
-        if groups and not unit.table and not groups[-1][0].table:
+        if groups and not unit.table and not groups[-1][0].table and unit.boilerplate == groups[-1][0].boilerplate:
             last = groups[-1]
             size = sum(len(u.text) + 1 for u in last)
             if (size < settings.merge_below and size + len(unit.text) <= settings.max_chars
@@ -153,13 +157,14 @@ def chunk_id(doc_id: str, path: tuple[str, ...], text: str, occurrence: int) -> 
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _section_chunks(section: Section, settings: ChunkingSettings) -> Iterator[tuple[str, list[Span], str | None]]:
+def _section_chunks(section: Section, settings: ChunkingSettings
+                    ) -> Iterator[tuple[str, list[Span], str | None, bool]]:
     units = [u for p in section.paragraphs for u in _units(p, settings.max_chars)]
     for group in _group(units, settings):
         text = "\n".join(u.text for u in group)
         spans = [s for u in group for s in u.pieces]
         topic = next((u.topic for u in group if u.topic), None)
-        yield text, spans, topic
+        yield text, spans, topic, group[0].boilerplate and is_boilerplate(text)
 
 
 def chunk_report(report: ParsedReport, settings: ChunkingSettings | None = None) -> list[Chunk]:
@@ -172,7 +177,7 @@ def chunk_report(report: ParsedReport, settings: ChunkingSettings | None = None)
     breaks = [m.start() for m in re.finditer("\f", report.text)]
     for section in report.root.walk():
         path = tuple(section.path)
-        for text, spans, topic in _section_chunks(section, settings):
+        for text, spans, topic, boilerplate in _section_chunks(section, settings):
             base = chunk_id(meta.id, path, text, 0)
             seen[base] += 1
             cid = base if seen[base] == 1 else chunk_id(meta.id, path, text, seen[base] - 1)
@@ -196,6 +201,7 @@ def chunk_report(report: ParsedReport, settings: ChunkingSettings | None = None)
                     ordinal=len(chunks),
                     page=page,
                     page_break=page_break if page_break is not None and page_break < end else None,
+                    boilerplate=boilerplate,
                 )
             )
     return chunks

@@ -68,7 +68,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "zhangjiang": ("张江",), "lingang": ("临港",), "pudong": ("浦东",), "minhang": ("闵行",),
     "songjiang": ("松江",), "g60": ("G60",), "star market": ("科创板",), "listed": ("上市",),
     "listing": ("上市",), "reply": ("答复",), "deputy": ("代表",), "suggestion": ("建议",),
-    "document number": ("文号", "沪科建复"), "commission": ("委员会",),
+    "document number": ("文号",), "commission": ("委员会",),
     "science and technology commission": ("科学技术委员会", "市科委"),
     "people's congress": ("人大",), "popularization": ("科普", "普及"), "science festival": ("科技节",),
     "new energy": ("新能源",), "bus": ("公交",), "buses": ("公交",), "taxi": ("出租车",),

@@ -21,7 +21,7 @@ from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
-from reportqa.rank.verify import read_asked, value_beside_measure, why_not
+from reportqa.rank.verify import BOILERPLATE_KINDS, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE as _FIGURE
 from reportqa.text.zh import text_years, to_simplified
@@ -103,9 +103,25 @@ def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
 
 
 def _constraints_met(chunk: Chunk, numbers: tuple[str, ...]) -> bool:
-    """Whether a passage contains every number the question pins (`第18届` → 18)."""
-    haystack = " ".join([*chunk.section_path, chunk.text]).replace("**", "")
+    """Whether a passage contains every number the question pins (`第18届` → 18).
+
+    A framing passage (a document number, a sign-off) is read with its report's title: the
+    number line says which document it is only through the title (`第0671号代表建议的答复`).
+    """
+    title = [chunk.title] if chunk.boilerplate else []
+    haystack = " ".join([*title, *chunk.section_path, chunk.text]).replace("**", "")
     return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", haystack) for n in numbers)
+
+
+def _context(chunk: Chunk) -> str:
+    """What a passage's sentences are read with: its two nearest section titles, and for a framing
+    passage (a document number, a sign-off) its report's title, the only thing that names it."""
+    return " ".join([*chunk.section_path[-2:], *([chunk.title] if chunk.boilerplate else [])])
+
+
+def _content_first(ranked: list[Candidate]) -> list[Candidate]:
+    """Framing passages (`Chunk.boilerplate`) after every content passage, each group in its order."""
+    return [*(c for c in ranked if not c.chunk.boilerplate), *(c for c in ranked if c.chunk.boilerplate)]
 
 
 class AnswerExtractor:
@@ -134,13 +150,18 @@ class AnswerExtractor:
             pool = dated or pool
         choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)
+        # A framing passage (a document number, a courtesy close, a sign-off) answers only a
+        # question about the document's own number or date.
+        framing_answers = read_asked(query, self.index.tokenize).kind in BOILERPLATE_KINDS
         for cand in pool:
+            if cand.chunk.boilerplate and not framing_answers:
+                continue
             sentences = self.index.sentences.scores(cand.key, query_vector)
             if sentences is None:
                 continue
             meets = _constraints_met(cand.chunk, query.numbers)
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
-            context = " ".join(cand.chunk.section_path[-2:])
+            context = _context(cand.chunk)
             for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
                                  strict=True):
                 # Matched in Simplified, as the question is (a Traditional report is quoted as written).
@@ -157,7 +178,7 @@ class AnswerExtractor:
         # Stable on ties: the first-seen (higher-ranked passage, earlier sentence) wins, as before.
         choices.sort(key=lambda c: -c.score)
         best, failure = self._verified(query, choices)
-        ranked = [*pool, *(c for c in cands if c not in pool)]
+        ranked = _content_first([*pool, *(c for c in cands if c not in pool)])
         no_lexical_match = all(c.lexical_score <= 0 for c in cands)
         # The question-level reasons (no word of it in the reports, a year no passage covers…)
         # come first; then a sentence that is close but does not carry what was asked.
@@ -183,6 +204,8 @@ class AnswerExtractor:
             # not by a long section title that merely lists topics.
             context = to_simplified(" ".join([chunk.topic or "",
                                               *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)]))
+            if chunk.boilerplate:  # a document number or sign-off is named only by its report's title
+                context = f"{context} {to_simplified(chunk.title)}"
             if asked.kind in ("date", "day", "year"):
                 # A date line (`2024年6月21日` under a sign-off) names no measure: its passage does.
                 context = f"{context} {to_simplified(chunk.text)}"
@@ -228,7 +251,7 @@ class AnswerExtractor:
         """The question's words in the whole passage: a date or sign-off line shares none itself."""
         tokens = self._question_tokens(query)
         return _coverage(tokens, to_simplified(cand.chunk.text.replace("**", "")), self._idf(tokens),
-                         " ".join(cand.chunk.section_path[-2:]), self.weights.section_title_credit)
+                         _context(cand.chunk), self.weights.section_title_credit)
 
     def _question_tokens(self, query: QueryInfo) -> list[str]:
         # An English question's words never occur in the reports; its Chinese terms do.

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reportqa.ingest.boilerplate import DOCUMENT_NUMBER
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.tables import with_units
@@ -32,6 +33,7 @@ _ASK = re.compile(
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
+_DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
 _YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
 _SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
 _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
@@ -56,7 +58,7 @@ class Asked:
     """What a question asks for: the measure's words, and the kind of value."""
 
     measure: tuple[str, ...]
-    kind: str | None = None  # "count", "amount", "share", "date", "year"
+    kind: str | None = None  # "count", "amount", "share", "date", "day", "year", "docnum"
     counter: str | None = None
     # Whether the measure must be found: a question asking a value, or a bare keyword query.
     check_measure: bool = False
@@ -84,7 +86,9 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
     kind: str | None = None
     counter: str | None = None
     ask = _ASK.search(text)
-    if _DAY_ASK.search(text):
+    if _DOCNUM_ASK.search(text):
+        kind = "docnum"
+    elif _DAY_ASK.search(text):
         kind = "day"
     elif _DATE_ASK.search(text):
         kind = "date"
@@ -176,6 +180,8 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
         return bool(_DAY.search(text))
     if asked.kind == "year":
         return bool(re.search(r"(?:19|20)\d\d\s*年", text))
+    if asked.kind == "docnum":
+        return bool(DOCUMENT_NUMBER.search(text))
     if asked.kind == "count" and asked.counter:
         counters = COUNTER_ALIASES.get(asked.counter, asked.counter)
         return bool(re.search(_NUM + f"[{counters}]", text))
@@ -190,11 +196,13 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     those are where a near sentence gives a wrong figure; a question asking what or whether
     is paraphrased too freely for word checks and is left to the similarity scores.
     """
-    if asked.check_measure and not measure_found(asked, sentence, context, tokenize, idf, min_measure,
-                                                 distinctive_idf):
+    # A document number is found by its shape: the line that holds it names nothing else.
+    if asked.check_measure and asked.kind != "docnum" and not measure_found(
+            asked, sentence, context, tokenize, idf, min_measure, distinctive_idf):
         return f"报告中没有关于“{''.join(asked.measure[:3])}”的句子"
     if not kind_fits(asked, sentence):
-        wanted = {"amount": "金额", "share": "比例", "date": "时间", "day": "日期", "year": "年份"}.get(
+        wanted = {"amount": "金额", "share": "比例", "date": "时间", "day": "日期", "year": "年份",
+                  "docnum": "文号"}.get(
             asked.kind or "", f"以“{asked.counter}”计的数量")
         return f"相关句子没有给出所问的{wanted}"
     return None
@@ -217,3 +225,7 @@ def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], 
     if not has_word(rarest, set(tokenize(text)), text):
         return False
     return not asked.kind or any(rarest in clause and kind_fits(asked, clause) for clause in _CLAUSE.split(text))
+
+
+# What a framing passage (ingest/boilerplate.py: document number, courtesy close, sign-off) can answer.
+BOILERPLATE_KINDS = frozenset({"docnum", "date", "day"})
