@@ -116,8 +116,8 @@ class FusionSettings(_Group):
         0.5, "A passage's dense score adds this times its best sentence's similarity.", minimum=0)
     english_dense: float = setting(1.0, "Dense-leg weight for English questions.", minimum=0)
     english_lexical: float = setting(
-        0.4, "Lexical-leg weight for English questions (BM25 on English words against Chinese text is noise).",
-        minimum=0)
+        0.7, "Lexical-leg weight for English questions (their glossary's Chinese terms are searched; "
+        "the English words are noise).", minimum=0)
     keyword_dense: float = setting(0.6, "Dense-leg weight for short keyword queries.", minimum=0)
     keyword_lexical: float = setting(1.2, "Lexical-leg weight for short keyword queries.", minimum=0)
     year_in_text: float = setting(1.0, "Year affinity of a passage whose own text names the asked year.",
@@ -229,6 +229,9 @@ class ServeSettings(_Group):
 
     max_query_chars: int = setting(500, "Longest accepted query, in characters.", minimum=1)
     max_k: int = setting(50, "Most passages one search may return.", minimum=1)
+    max_upload_mb: float = setting(
+        50.0, "Largest report file (MB) one upload to POST /api/documents may carry; larger ones get 413.",
+        minimum=0.001)
     reload_interval_s: float = setting(1.0, "Seconds between a server's checks for a newly built index.",
                                        minimum=0.01)
     max_batch: int = setting(16, "Most concurrent questions encoded in one call.", minimum=1)

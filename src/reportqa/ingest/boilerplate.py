@@ -20,7 +20,8 @@ import re
 
 # `沪科建复〔2024〕34号`, `国办发[2023]12号`, `京政发（2021）5号`: an issuer's abbreviation, the year
 # in brackets, a serial number.
-DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［（(【]\s*(?:19|20)\d\d\s*[〕\]］）)】]\s*第?\s*\d{1,5}\s*号")
+DOCUMENT_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,12}\s*[〔\[［（(【]\s*(?:19|20)\d\d\s*[〕\]］）)】]\s*第?\s*\d{1,5}\s*号")
 _PATTERNS = (
     re.compile(rf"^{DOCUMENT_NUMBER.pattern}$"),
     # Record lines printed above a published reply.

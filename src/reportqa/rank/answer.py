@@ -102,14 +102,14 @@ def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
     return None
 
 
-def _constraints_met(chunk: Chunk, numbers: tuple[str, ...]) -> bool:
+def _constraints_met(chunk: Chunk, numbers: tuple[str, ...], lead: str = "") -> bool:
     """Whether a passage contains every number the question pins (`第18届` → 18).
 
     A framing passage (a document number, a sign-off) is read with its report's title: the
     number line says which document it is only through the title (`第0671号代表建议的答复`).
     """
     title = [chunk.title] if chunk.boilerplate else []
-    haystack = " ".join([*title, *chunk.section_path, chunk.text]).replace("**", "")
+    haystack = " ".join([*title, *chunk.section_path, chunk.text, lead]).replace("**", "")
     return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", haystack) for n in numbers)
 
 
@@ -159,7 +159,7 @@ class AnswerExtractor:
             sentences = self.index.sentences.scores(cand.key, query_vector)
             if sentences is None:
                 continue
-            meets = _constraints_met(cand.chunk, query.numbers)
+            meets = _constraints_met(cand.chunk, query.numbers, self._lead_title(cand.chunk))
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
             context = _context(cand.chunk)
             for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
@@ -216,12 +216,34 @@ class AnswerExtractor:
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
             if reason is None and (place := self._other_place(query, chunk)):
                 reason = f"相关句子出自关于{place}的报告"
-            if reason is None and query.numbers and not _constraints_met(chunk, query.numbers):
+            if reason is None and query.numbers and not _constraints_met(chunk, query.numbers,
+                                                                         self._lead_title(chunk)):
                 reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"
             if reason is None:
                 return choice, ""
             first_failure = first_failure or reason
         return None, first_failure
+
+    def _lead_title(self, chunk: Chunk) -> str:
+        """The title of the section just before the passage's, under the same parent: what a pinned
+        number (`第17届`) may be named by.
+
+        An infographic page splits one topic into sibling panels: `浦江创新论坛(第17届)` with the
+        dates and venues, then `创新格局再扩大` with the attendance; the second panel is about the
+        17th forum although only the first one's title says so.
+        """
+        doc = self.index.documents.get(chunk.doc_id)
+        sections = getattr(doc, "sections", None)
+        if not sections or not chunk.section_path:
+            return ""
+        path = tuple(chunk.section_path)
+        previous = ""
+        for section in sections:
+            if tuple(section.path) == path:
+                return previous
+            if tuple(section.path[:-1]) == path[:-1] and len(section.path) == len(path):
+                previous = section.title
+        return ""
 
     def _other_place(self, query: QueryInfo, chunk: Chunk) -> str | None:
         """A place the passage's report is about (by its title) when the question asks about another.
@@ -270,7 +292,8 @@ class AnswerExtractor:
         if query.years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
             asked = "、".join(f"{y}年" for y in query.years)
             return AnswerResult(ranked, best, True, "none", f"报告中没有关于{asked}的内容")
-        if query.numbers and not _constraints_met(best.candidate.chunk, query.numbers):
+        if query.numbers and not _constraints_met(best.candidate.chunk, query.numbers,
+                                                  self._lead_title(best.candidate.chunk)):
             return AnswerResult(ranked, best, True, "none", f"报告中没有与“{'、'.join(query.numbers)}”相符的段落")
         missing_place = _missing_place(set(self.index.tokenize(query.normalized)), best.candidate.chunk)
         if missing_place:
