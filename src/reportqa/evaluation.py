@@ -83,10 +83,24 @@ class Report:
             groups[o.question.kind].append(o)
         return {kind: self.metrics(items) for kind, items in sorted(groups.items())}
 
+    def calibration(self) -> dict[str, dict[str, float | int | None]]:
+        """Per confidence label: answers given, and the share of them that quote a correct answer.
+
+        An answer to an unanswerable question is a wrong answer; an abstention has no label.
+        What the README's calibration table is made of ("high" must be ≥ 95% correct).
+        """
+        table: dict[str, dict[str, float | int | None]] = {}
+        for label in ("high", "medium", "low"):
+            given = [o for o in self.outcomes if not o.abstained and o.confidence == label]
+            right = sum(1 for o in given if o.question.answers and o.answer_ok)
+            table[label] = {"answers": len(given), "correct": right,
+                            "share_correct": round(right / len(given), 3) if given else None}
+        return table
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode, "k": self.k, "settings": self.settings, "overall": self.metrics(),
-            "by_kind": self.by_kind(),
+            "by_kind": self.by_kind(), "calibration": self.calibration(),
             "questions": [
                 {"id": o.question.id, "kind": o.question.kind, "first_hit": o.first_hit, "answer_ok": o.answer_ok,
                  "abstained": o.abstained, "answer": o.answer_text,
@@ -174,10 +188,15 @@ def format_report(report: Report, *, verbose: bool = False) -> str:
     changed = "".join(f" {name}={value}" for name, value in report.settings.items())
     lines = [f"mode={report.mode} k={report.k}{changed}", head, row("overall", report.metrics())]
     lines += [row(kind, m) for kind, m in report.by_kind().items()]
+    lines += ["", f"{'confidence':<20}{'answers':>9}{'correct':>9}{'share':>8}"]
+    for label, cell in report.calibration().items():
+        share = "-" if cell["share_correct"] is None else cell["share_correct"]
+        lines.append(f"{label:<20}{cell['answers']!s:>9}{cell['correct']!s:>9}{share!s:>8}")
     if verbose:
         lines.append("")
         for o in report.outcomes:
             mark = "ABSTAIN" if o.abstained else ("ok " if o.answer_ok else "bad")
-            lines.append(f"{o.question.id:<6} hit={o.first_hit!s:<5} {mark:<8} {o.question.q[:40]} → "
+            lines.append(f"{o.question.id:<6} hit={o.first_hit!s:<5} {mark:<8} {o.confidence or '-':<7} "
+                         f"{o.question.q[:40]} → "
                          f"{(o.answer_text or '')[:60]}")
     return "\n".join(lines)

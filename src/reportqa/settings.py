@@ -158,6 +158,9 @@ class AnswerSettings(_Group):
                                      minimum=0)
     section_title_credit: float = setting(
         0.5, "Credit for a question word found only in the passage's section titles.", minimum=0)
+    high_clause_measure: float = setting(
+        0.7, "Share of the measure's words (IDF-weighted) the clause holding the asked value must name for a "
+        "high-confidence answer.", minimum=0)
     high_confidence: float = setting(0.6, "Word coverage at or above which an answer's confidence is high.",
                                      minimum=0)
     medium_confidence: float = setting(

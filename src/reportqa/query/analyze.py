@@ -21,6 +21,12 @@ _ORDINAL = re.compile(r"第\s*(\d+)\s*[届次批个期]")
 # What a keyword query's length is measured without: spaces and sentence punctuation.
 _NOT_COUNTED = re.compile(r"[\s?？!！。,，]")
 KEYWORD_MAX_CHARS = 8
+# A year that names a report, not the year its figures are about: `2020年的报告说…`,
+# `2024年上海科技进步报告中`, `according to the 2020 report`, `Shanghai's 2020 and 2024 … reports`.
+_REPORT_YEAR = re.compile(
+    r"(?:19|20)\d\d\s*年?\s*(?:的|版|度)?\s*[\u4e00-\u9fff]{0,10}?(?:报告|年报|白皮书)"
+    r"|(?:19|20)\d\d(?:\s*(?:,|and)\s*(?:the\s+)?(?:19|20)\d\d)*\s+(?:[a-z&'-]+\s+){0,5}?(?:reports?|editions?)\b",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class QueryInfo:
     lexical_text: str = ""
     # An English question's Chinese terms (and years): a second, Chinese view of it for the encoder.
     bridge_text: str = ""
+    # The years name reports (`2020年的报告说…`): a passage answers for its report's year, whatever
+    # year its figures are about (the 2020 report gives 2019's awards).
+    report_years: bool = False
 
     @property
     def english(self) -> bool:
@@ -87,4 +96,5 @@ def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInf
         keyword=keyword,
         asks_quantity=quantity,
         asks_name=asks_name(normalized),
+        report_years=bool(years) and _REPORT_YEAR.search(normalized) is not None,
     )

@@ -78,6 +78,11 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "attended": ("参会", "参加"), "attendees": ("参会",), "participants": ("参会", "参加"),
     "in person": ("线下",), "offline": ("线下",), "people": ("人数", "人次"),
     "billion": ("亿",), "yuan": ("元",), "million": ("万",),
+    # General words of size and standing, which any indicator question may use.
+    "industry": ("产业",), "industries": ("产业",), "industrial": ("产业",), "how large": ("规模",),
+    "how big": ("规模",), "size": ("规模",), "scale": ("规模",), "national": ("国家", "全国"),
+    "national science and technology award": ("国家科学技术奖",),
+    "national science and technology awards": ("国家科学技术奖",), "win": ("获",), "won": ("获",),
 }
 
 _KEYS = sorted(GLOSSARY, key=len, reverse=True)

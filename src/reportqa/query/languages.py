@@ -99,7 +99,8 @@ EN = LanguageProfile(
         "what which how many much is are was were the of in on for to a an and did does do there".split()
     ),
     # Substrings on purpose, as before: `rate` also fires inside `growth rate` and `ranked`.
-    quantity_cue=re.compile(r"how many|how much|what share|percentage|proportion|rate|rank|number of",
+    quantity_cue=re.compile(r"how many|how much|how large|how big|what share|percentage|proportion|rate|rank|"
+                            r"number of",
                             re.IGNORECASE),
     name_cue=re.compile(r"what is the name|called", re.IGNORECASE),
     # A word of two letters or more: a lone `a` or `I` finds nothing.

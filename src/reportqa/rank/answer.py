@@ -82,12 +82,16 @@ def _coverage(tokens: list[str], text: str, idf: dict[str, float], context: str,
     return hit / total if total else 0.0
 
 
-def _year_conflict(text: str, years: tuple[int, ...]) -> bool:
-    """A sentence that dates itself to other years than the ones asked about."""
-    if not years:
+def _year_conflict(text: str, query: QueryInfo) -> bool:
+    """A sentence that dates itself to other years than the ones asked about.
+
+    Not when the years name reports (`2020年的报告说…`): the 2020 report's sentence about
+    2019's awards is what was asked.
+    """
+    if not query.years or query.report_years:
         return False
     named = set(text_years(text))
-    return bool(named) and not named & set(years)
+    return bool(named) and not named & set(query.years)
 
 
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
@@ -172,7 +176,7 @@ class AnswerExtractor:
                          + (w.figure if query.asks_quantity and _FIGURE.search(text) else 0.0)
                          + (w.name if query.asks_name and _NAMED.search(text) else 0.0)
                          + w.year * cand.year_affinity
-                         - (w.year_conflict if _year_conflict(text, query.years) else 0.0)
+                         - (w.year_conflict if _year_conflict(text, query) else 0.0)
                          - (0.0 if meets else w.missing_number))
                 choices.append(SentenceChoice(cand, int(a), int(b), score, float(sim), coverage))
         # Stable on ties: the first-seen (higher-ranked passage, earlier sentence) wins, as before.
@@ -212,7 +216,7 @@ class AnswerExtractor:
             reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
                              w.measure_idf)
             if reason is None and query.years and (choice.candidate.year_affinity == 0
-                                                   or _year_conflict(text, query.years)):
+                                                   or _year_conflict(text, query)):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
             if reason is None and (place := self._other_place(query, chunk)):
                 reason = f"相关句子出自关于{place}的报告"
@@ -267,7 +271,8 @@ class AnswerExtractor:
         if query.profile.bridge is not None or query.keyword:
             return False
         asked = read_asked(query, self.index.tokenize)
-        return value_beside_measure(asked, best.text, self.index.tokenize, self.index.lexical.idf)
+        return value_beside_measure(asked, best.text, self.index.tokenize, self.index.lexical.idf,
+                                    self.weights.high_clause_measure)
 
     def _passage_coverage(self, query: QueryInfo, cand: Candidate) -> float:
         """The question's words in the whole passage: a date or sign-off line shares none itself."""

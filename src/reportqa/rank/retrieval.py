@@ -129,8 +129,13 @@ class Retriever:
             c.score += contribution
         if query.years:
             for c in cands.values():
-                c.year_affinity = year_affinity(c.chunk.years, self._doc_years(c.chunk), query.years,
-                                                in_text=fusion.year_in_text, in_report=fusion.year_in_report)
+                if query.report_years:  # the year of the report itself, not of its figures
+                    doc = self.index.documents.get(c.chunk.doc_id)
+                    own = doc.year if doc is not None else c.chunk.year
+                    c.year_affinity = fusion.year_in_text if own in query.years else 0.0
+                else:
+                    c.year_affinity = year_affinity(c.chunk.years, self._doc_years(c.chunk), query.years,
+                                                    in_text=fusion.year_in_text, in_report=fusion.year_in_report)
                 c.score = with_year_prior(c.score, c.year_affinity, fusion.year_boost)
         ranked = sorted(cands.values(), key=lambda c: (-c.score, c.position))
         timings["fusion_ms"] = (time.perf_counter() - t) * 1000

@@ -212,11 +212,13 @@ _CLAUSE = re.compile(r"[，,；;。、：:]")
 
 
 def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
-                         idf: Callable[[str], float]) -> bool:
-    """Whether the sentence names the rarest word of the measure, with the asked value in that clause.
+                         idf: Callable[[str], float], min_share: float = 0.0) -> bool:
+    """Whether the sentence names the rarest word of the measure, with the asked value in a clause
+    that names most of the measure (IDF-weighted share ≥ `min_share`).
 
     `新建11个专业实验室、概念验证中心` holds a count and names the measure, but the count belongs
-    to 专业实验室: such a sentence may answer, yet it is not a high-confidence answer.
+    to 专业实验室: such a sentence may answer, yet it is not a high-confidence answer. The share
+    is what keeps a clause naming one word of the measure (`新建11个…`) from passing for it.
     """
     if not asked.measure:
         return True
@@ -224,7 +226,17 @@ def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], 
     rarest = max(asked.measure, key=idf)
     if not has_word(rarest, set(tokenize(text)), text):
         return False
-    return not asked.kind or any(rarest in clause and kind_fits(asked, clause) for clause in _CLAUSE.split(text))
+    if not asked.kind:
+        return True
+    total = sum(idf(w) for w in asked.measure) or 1.0
+    for clause in _CLAUSE.split(text):
+        if not kind_fits(asked, clause):
+            continue
+        words = set(tokenize(clause))
+        share = sum(idf(w) for w in asked.measure if has_word(w, words, clause)) / total
+        if rarest in clause and share >= min_share:
+            return True
+    return False
 
 
 # What a framing passage (ingest/boilerplate.py: document number, courtesy close, sign-off) can answer.
