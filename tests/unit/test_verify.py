@@ -80,3 +80,22 @@ def test_a_count_beside_another_noun_is_not_high_confidence_evidence() -> None:
     assert not value_beside_measure(question, "新建11个专业实验室、概念验证中心、技术转化平台。", TOKENIZER.tokenize,
                                     lambda w: idf(w) or 1.0)
     assert value_beside_measure(question, "新布局建设7个概念验证中心。", TOKENIZER.tokenize, lambda w: idf(w) or 1.0)
+
+
+def test_high_confidence_needs_the_valued_clause_to_name_most_of_the_measure() -> None:
+    """新建 is the rarest word here, and its clause holds a count, but the count is of 专业实验室."""
+    from reportqa.rank.verify import value_beside_measure
+
+    question = asked("上海2024年新建了多少个概念验证中心？")
+    idf = {"新建": 4.0, "概念": 3.0, "验证": 3.0}.get
+    sentence = "新建11个专业实验室、概念验证中心、技术转化平台。"
+    assert value_beside_measure(question, sentence, TOKENIZER.tokenize, lambda w: idf(w) or 1.0, 0.0)
+    assert not value_beside_measure(question, sentence, TOKENIZER.tokenize, lambda w: idf(w) or 1.0, 0.7)
+    assert value_beside_measure(question, "新建7个概念验证中心。", TOKENIZER.tokenize, lambda w: idf(w) or 1.0, 0.7)
+
+
+def test_a_document_number_question_asks_for_a_document_number() -> None:
+    question = asked("市科委对汪泓代表建议的答复文号是什么？")
+    assert question.kind == "docnum"
+    assert kind_fits(question, "沪科建复〔2024〕34号")
+    assert not kind_fits(question, "2024年6月21日")

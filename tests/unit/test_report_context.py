@@ -1,0 +1,125 @@
+"""Specification of what a passage is read with beyond its own words: its report's year and its neighbour panel.
+
+- A question whose year names a report (`2020年的报告说…`, `according to the 2020 report`) is
+  answered from that report, even where the sentence dates its figure to another year (the
+  2020 report gives 2019's awards); a question about a year's figures is not.
+- An infographic page splits a topic into sibling panels (`浦江创新论坛（第17届）`, then
+  `创新格局再扩大`); a pinned number (`第17届`) named by the preceding panel's title holds for
+  the next panel too, and a number no panel names still makes the system abstain.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from reportqa.index.base import SearchIndex
+from reportqa.index.build import build_index
+from reportqa.index.local import LocalCatalog
+from reportqa.query.analyze import analyze
+from reportqa.rank.answer import AnswerExtractor, AnswerResult
+from reportqa.rank.retrieval import Retriever
+from tests.fakes import FakeEmbedder
+
+REPORT_2020 = """# 2020上海科技进步报告
+
+## 综述
+
+上海科学家在《自然》《科学》《细胞》发表论文124篇；获2019年度国家科学技术奖52项，占全国总数的16.9%。
+
+## 国际合作
+
+### 浦江创新论坛（第17届）
+
+时间：9月7—10日
+
+境外主宾国：匈牙利
+
+### 创新格局再扩大
+
+来自40个国家和地区300余位嘉宾参会。
+
+线下参会人数超1.4万人，线上直播观看量6000万次。
+"""
+
+REPORT_2019 = """# 2019上海科技进步报告
+
+## 综述
+
+2019年，上海获国家科学技术奖41项，全市技术合同成交额1522亿元。
+"""
+
+MANIFEST = """[[report]]
+id = "r2020"
+file = "r2020.md"
+title = "2020上海科技进步报告"
+year = 2020
+publisher = "上海市科学技术委员会"
+kind = "annual report"
+
+[[report]]
+id = "r2019"
+file = "r2019.md"
+title = "2019上海科技进步报告"
+year = 2019
+publisher = "上海市科学技术委员会"
+kind = "annual report"
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    folder = tmp_path_factory.mktemp("context") / "corpus"
+    folder.mkdir()
+    (folder / "r2020.md").write_text(REPORT_2020, encoding="utf-8")
+    (folder / "r2019.md").write_text(REPORT_2019, encoding="utf-8")
+    (folder / "reports.toml").write_text(MANIFEST, encoding="utf-8")
+    build_index(folder, folder.parent / "index", FakeEmbedder())
+    return LocalCatalog(folder.parent / "index").open(model_checksum=FakeEmbedder.checksum)
+
+
+def answer(index: SearchIndex, question: str) -> AnswerResult:
+    vector = FakeEmbedder().embed_queries([question])[0]
+    return AnswerExtractor(index).answer(Retriever(index).retrieve(analyze(question), vector, k=10))
+
+
+@pytest.mark.parametrize("question", [
+    "2020年的报告说上海获国家科学技术奖多少项？",
+    "2024年上海科技进步报告中技术合同成交额是多少？",
+    "According to the 2020 report, how many National Science and Technology Awards did Shanghai win?",
+    "According to Shanghai's 2020 and 2024 science and technology progress reports, how many awards?",
+])
+def test_a_year_that_names_a_report_is_read_as_the_reports_year(question: str) -> None:
+    assert analyze(question).report_years
+
+
+@pytest.mark.parametrize("question", [
+    "2020年上海获国家科学技术奖多少项？",
+    "How many new unicorn companies emerged in Shanghai in 2024?",
+    "上海的报告说了什么？",
+])
+def test_a_year_of_figures_is_not_a_report_year(question: str) -> None:
+    assert not analyze(question).report_years
+
+
+def test_the_named_reports_sentence_answers_though_it_dates_its_figure_to_another_year(index: SearchIndex) -> None:
+    result = answer(index, "2020年的报告说上海获国家科学技术奖多少项？")
+    assert not result.no_answer and result.choice is not None
+    assert result.choice.candidate.chunk.doc_id == "r2020" and "52项" in result.choice.text
+
+
+def test_a_question_about_a_years_figures_is_answered_by_that_years_figure(index: SearchIndex) -> None:
+    result = answer(index, "2019年上海获国家科学技术奖多少项？")
+    assert result.choice is not None and not result.no_answer
+    assert "41项" in result.choice.text or "52项" in result.choice.text  # both speak of 2019
+    assert result.choice.candidate.chunk.doc_id in {"r2019", "r2020"}
+
+
+def test_a_pinned_number_in_the_preceding_panels_title_holds_for_the_next_panel(index: SearchIndex) -> None:
+    result = answer(index, "第17届浦江创新论坛线下参会人数有多少人？")
+    assert not result.no_answer and result.choice is not None
+    assert "1.4万人" in result.choice.text
+
+
+def test_a_pinned_number_no_panel_names_still_abstains(index: SearchIndex) -> None:
+    result = answer(index, "第18届浦江创新论坛线下参会人数有多少人？")
+    assert result.no_answer and "18" in result.reason
