@@ -280,7 +280,8 @@ def test_rebuild_without_authorization_header_is_401(admin: tuple[TestClient, Ga
 
 def test_rebuild_with_a_wrong_token_is_403(admin: tuple[TestClient, GatedEmbedder, Path]) -> None:
     response = admin[0].post("/api/index/rebuild", headers={"Authorization": "Bearer wrong"})
-    assert detail_of(response, 403) == "invalid token"
+    assert detail_of(response, 403) == (
+        "管理令牌不正确：请在请求头 Authorization: Bearer <令牌> 中发送服务器设置的令牌")
 
 
 def test_rebuild_with_the_token_is_202_and_succeeds(admin: tuple[TestClient, GatedEmbedder, Path]) -> None:

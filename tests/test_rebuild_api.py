@@ -174,7 +174,8 @@ def test_rebuild_with_wrong_credentials_is_refused(admin: Workspace, header: str
     response = admin.client.post("/api/index/rebuild", headers={"Authorization": header})
     assert response.status_code == status, response.text
     if status == 403:
-        assert response.json()["detail"] == "invalid token"
+        assert response.json()["detail"] == (
+            "管理令牌不正确：请在请求头 Authorization: Bearer <令牌> 中发送服务器设置的令牌")
     else:
         assert "bearer token" in response.json()["detail"]
 

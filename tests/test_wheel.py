@@ -23,7 +23,8 @@ from tests.server_utils import REPO
 
 pytestmark = pytest.mark.slow
 
-PAGE_FILES = ("index.html", "app.js", "style.css", "docs/swagger-ui-bundle.js", "docs/swagger-ui.css", "docs/docs.js")
+PAGE_FILES = ("index.html", "app.js", "style.css", "library.html", "library.js",
+              "docs/swagger-ui-bundle.js", "docs/swagger-ui.css", "docs/docs.js")
 
 # Runs inside the subprocess: a tiny fake index, the app from the installed copy, GET /.
 SERVE_ROOT = """

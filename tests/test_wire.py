@@ -94,3 +94,16 @@ def test_api_answers_are_gzip_compressed_and_not_cached_stale(client: TestClient
     assert response.headers["cache-control"] == REVALIDATE
     if len(response.content) >= 500:
         assert response.headers["content-encoding"] == "gzip"
+
+
+def test_the_library_page_is_served_at_slash_library_with_its_script_hashed(client: TestClient) -> None:
+    response = client.get("/library", headers=GZIP)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == REVALIDATE
+    assert "<h1" in response.text and "报告资料库" in response.text
+    script = re.search(r'src="(library\.js\?v=[0-9a-f]+)"', response.text)
+    assert script and re.search(r'href="style\.css\?v=[0-9a-f]+"', response.text)
+    asset = client.get(f"/{script[1]}", headers=GZIP)
+    assert asset.status_code == 200
+    assert asset.headers["cache-control"] == VERSIONED
+    assert asset.headers["content-encoding"] == "gzip"

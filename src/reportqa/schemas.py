@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, computed_field
 
 
 def plain_text(text: str) -> str:
@@ -212,3 +212,55 @@ class IndicatorResponse(BaseModel):
 
 
 SearchResponse.model_rebuild()  # `timeline` refers to a model defined after it
+
+
+# --------------------------------------------------------------------------- the library (corpus folder) API
+
+
+class LibraryEntry(BaseModel):
+    """A report file of the corpus folder, as the library page lists it."""
+
+    id: str = Field(description="The report id (/api/documents/{id}); stays the same when metadata changes.")
+    file: str = Field(description="The file's name in the corpus folder.")
+    title: str | None = Field(description="From reports.toml; for an undescribed file the title the build guessed "
+                                          "(null until it is indexed).")
+    year: int | None
+    publisher: str | None
+    kind: str | None
+    content_years: list[int] = Field(description="Years the report's figures speak of when they differ from `year`.")
+    format: Literal["pdf", "docx", "html", "md", "txt"]
+    size_bytes: int
+    sections: int | None = Field(description="Sections in the serving index (null: not indexed).")
+    chunks: int | None = Field(description="Passages in the serving index (null: not indexed, or not countable).")
+    pages: int | None = Field(description="PDF pages the indexed text spans (null: not a PDF or not indexed).")
+    added_at: str | None = Field(description="When the file was added or last changed (its mtime), ISO 8601.")
+    indexed_at: str | None = Field(description="When the serving index that holds this report was built, ISO 8601.")
+    status: Literal["indexed", "pending", "skipped"] = Field(
+        description="`indexed`: served as it is; `pending`: new or changed since the serving index was built "
+                    "(rebuild to serve it); `skipped`: the last build left it out, see `reason`.")
+    reason: str | None = Field(description="Why the report is pending or skipped (Chinese, for the page).")
+
+
+class LibraryAdded(BaseModel):
+    """The reports an upload added (pending until the next rebuild)."""
+
+    added: list[LibraryEntry]
+
+
+class LibraryDeleted(BaseModel):
+    """The id of the report whose file was moved to the corpus folder's `.trash/`."""
+
+    deleted: str
+
+
+class MetadataUpdate(BaseModel):
+    """Metadata to set on a report: an absent field is left as it is, `null` clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    year: StrictInt | None = Field(None, ge=1900, le=2100)
+    publisher: str | None = Field(None, min_length=1, max_length=200)
+    kind: str | None = Field(None, min_length=1, max_length=200,
+                             description="Free text, e.g. `annual report chapter` or `official reply`.")
+    content_years: list[Annotated[StrictInt, Field(ge=1900, le=2100)]] | None = Field(None, max_length=50)

@@ -40,12 +40,13 @@ from reportqa.settings import ServeSettings, Settings
 from reportqa.web.assets import PageFiles
 from reportqa.web.deps import AppState
 from reportqa.web.docs import docs_router
-from reportqa.web.routes import admin, documents, health, indicator, search
+from reportqa.web.routes import admin, documents, health, indicator, library, search
 
 # The page ships inside the package (package data), so an installed wheel serves it too.
 WEB_DIR = Path(__file__).resolve().parent / "static"
 # In this order in OpenAPI; the page's static mount at "/" comes after all of them.
-ROUTERS: tuple[APIRouter, ...] = (health.router, search.router, indicator.router, documents.router, admin.router)
+ROUTERS: tuple[APIRouter, ...] = (health.router, search.router, indicator.router, documents.router, library.router,
+                                  admin.router)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -192,18 +193,30 @@ def _api_allow(request: Request) -> str | None:
 
     The page's static mount at "/" matches every path, so without this a `DELETE
     /api/search` would reach it and get its "Allow: GET, HEAD" instead of the API's.
+    Where a literal path and a templated one both match (`/api/documents/skipped` and
+    `/api/documents/{doc_id}`), the literal one is the resource: only its methods count.
     """
     if not request.url.path.startswith("/api/"):
         return None
-    allowed: set[str] = set()
+    methods: dict[str, set[str]] = {}  # by path template, in declaration order
+    full: set[str] = set()
     for route in (r for router in ROUTERS for r in router.routes):  # the routers declare full paths
         if isinstance(route, APIRoute):
             match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods.setdefault(route.path_format, set()).update(route.methods)
             if match is Match.FULL:
-                return None
-            if match is Match.PARTIAL:
-                allowed |= route.methods
-    return ", ".join(sorted(allowed)) or None
+                full.add(route.path_format)
+    if not methods:
+        return None
+    resource = min(methods, key=lambda path: path.count("{"))
+    return None if resource in full else ", ".join(sorted(methods[resource]))
+
+
+def _cors_preflight(request: Request) -> bool:
+    """A browser's CORS preflight to an app with CORS origins: the CORSMiddleware inside answers it, not a 405."""
+    return (request.method == "OPTIONS" and "access-control-request-method" in request.headers
+            and bool(getattr(request.app.state, "cors_origins", None)))
 
 
 async def _headers_and_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -211,7 +224,7 @@ async def _headers_and_log(request: Request, call_next: Callable[[Request], Awai
     started = time.perf_counter()
     try:
         bad_query = _query_string_error(request)
-        allow = None if bad_query else _api_allow(request)
+        allow = None if bad_query or _cors_preflight(request) else _api_allow(request)
         if bad_query:
             response = error_response(400, bad_query)
         elif allow:
@@ -289,10 +302,12 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.state.reportqa = state
 
     # The last middleware added is the outermost: CORS first, so its answers get the headers and the log too.
+    app.state.cors_origins = settings.cors_origins
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     app.middleware("http")(_headers_and_log)
     # Outermost: text responses (page, JS, CSS, JSON) of 500 bytes or more go out gzip-compressed.

@@ -1,10 +1,11 @@
-"""The page's static files with caching headers that let a browser keep them, yet never go stale.
+"""The pages' static files with caching headers that let a browser keep them, yet never go stale.
 
-The page (index.html) names its script, style sheet and icons with a content hash
-(`app.js?v=3f2a9c01d4`), filled in here as the page is served. A hashed URL never changes
-content, so it may be cached for a year (`immutable`); the page itself and any unhashed URL
-are `no-cache` (kept, but revalidated with their ETag on every use), so an upgrade shows
-at once without anyone clearing a cache. Compression is the app's GZip middleware.
+The pages (index.html at `/`, library.html at `/library`) name their scripts, style sheet
+and icons with a content hash (`app.js?v=3f2a9c01d4`), filled in here as a page is served.
+A hashed URL never changes content, so it may be cached for a year (`immutable`); the
+pages themselves and any unhashed URL are `no-cache` (kept, but revalidated with their ETag
+on every use), so an upgrade shows at once without anyone clearing a cache. Compression is
+the app's GZip middleware.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from starlette.types import Scope
 # A year: the longest max-age caches honour; a hashed URL never needs revalidating.
 VERSIONED = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-# Local asset references in index.html: src="app.js", href="style.css", href="favicon.svg".
+# Local asset references in a page: src="app.js", href="style.css", href="favicon.svg".
 _ASSET_REF = re.compile(r'(?P<attr>\b(?:src|href))="(?P<name>[\w.-]+\.(?:js|css|svg|ico|png))"')
 _HASH_CHARS = 10
+# Pages served at a clean URL, without their `.html`: `/library` is the library page.
+PAGES = {"library": "library.html"}
 
 
 class PageFiles(StaticFiles):
-    """`StaticFiles` for the page: index.html with hashed asset URLs, and Cache-Control on everything."""
+    """`StaticFiles` for the pages: their HTML with hashed asset URLs, and Cache-Control on everything."""
 
     def __init__(self, *, directory: Path) -> None:
         super().__init__(directory=directory, html=True)
@@ -48,7 +51,7 @@ class PageFiles(StaticFiles):
         return digest
 
     def render_page(self, html: str) -> str:
-        """index.html with `?v=<content hash>` appended to every local asset it names."""
+        """A page with `?v=<content hash>` appended to every local asset it names."""
 
         def versioned(match: re.Match[str]) -> str:
             digest = self.asset_hash(match["name"])
@@ -59,8 +62,8 @@ class PageFiles(StaticFiles):
         return _ASSET_REF.sub(versioned, html)
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if isinstance(response, FileResponse) and Path(str(response.path)).name == "index.html":
+        response = await super().get_response(PAGES.get(path, path), scope)
+        if isinstance(response, FileResponse) and Path(str(response.path)).suffix == ".html":
             return self._page_response(Path(str(response.path)), scope, response.status_code)
         if response.status_code in (200, 304):
             versioned = any(part.startswith(b"v=") for part in scope.get("query_string", b"").split(b"&"))

@@ -44,6 +44,15 @@ DOC_ID = re.compile(DOC_ID_PATTERN)
 INVALID_DOC_ID = "invalid document id: use an id from /api/documents"
 # Clients whose failures are remembered at once; beyond this the stalest are forgotten (bounded memory).
 MAX_TRACKED_CLIENTS = 10_000
+# The admin refusals, in Chinese: the library page shows them, and they guard the rebuild and the library
+# writes alike, so each names both and its fix. The page tells "admin disabled" from "wrong token" (both 403)
+# by REPORTQA_ADMIN_TOKEN in the message (library.js `adminDisabled`), so only the first may name it; the 401
+# keeps "bearer token" so a client reading the message learns the scheme's name.
+ADMIN_DISABLED = ("管理功能（重建索引、增删改报告）未启用：请在服务器上设置环境变量 REPORTQA_ADMIN_TOKEN "
+                  "后重启服务")
+MISSING_TOKEN = ("缺少管理令牌（bearer token）：请发送请求头 Authorization: Bearer <令牌>，"
+                 "令牌即服务器上设置的 REPORTQA_ADMIN_TOKEN")
+WRONG_TOKEN = "管理令牌不正确：请在请求头 Authorization: Bearer <令牌> 中发送服务器设置的令牌"
 
 
 def check_doc_id(doc_id: str) -> str:
@@ -205,7 +214,7 @@ async def require_admin(request: Request, state: StateDep,
     comparison is constant-time so the token cannot be guessed byte by byte.
     """
     if not state.admin_token:
-        raise HTTPException(403, "rebuilding through the API is disabled: set REPORTQA_ADMIN_TOKEN to enable it")
+        raise HTTPException(403, ADMIN_DISABLED)
     client = client_of(request)
     wait = state.admin_failures.retry_after(client)
     if wait:
@@ -213,9 +222,8 @@ async def require_admin(request: Request, state: StateDep,
                             headers={"Retry-After": str(wait)})
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, "missing bearer token: send 'Authorization: Bearer <token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, MISSING_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(token.strip().encode(), state.admin_token.encode()):
         state.admin_failures.fail(client)
-        raise HTTPException(403, "invalid token")
+        raise HTTPException(403, WRONG_TOKEN)
     state.admin_failures.succeed(client)
