@@ -14,6 +14,15 @@ with the token in REPORTQA_ADMIN_TOKEN (when this script starts the server and
 no token is set, it makes one up), then reports the job's outcome and whether
 the serving index version changed: searches must keep succeeding throughout.
 
+`--rebuild-memory` measures what an in-server rebuild costs in memory: it starts
+its own `reportqa serve` over a scratch copy of the index (without its embedding
+cache, so each rebuild embeds every text and loads what embedding needs), asks
+every question once, then triggers two forced rebuilds through `POST
+/api/index/rebuild` with an admin token, and prints the server's resident memory
+fresh and after each rebuild. A server must weigh ≤ 1.2 GB after both and stay
+within 100 MB of its fresh self: the PyTorch model is never loaded (ONNX) and
+what a build needed is given back.
+
 `--hostile` runs twice in one invocation against the same server: the ordinary
 clients alone, then the same clients while `--hostile-clients` (default 2) more
 send maximum-length questions (`serve.max_query_chars` characters of report-style
@@ -31,11 +40,15 @@ import itertools
 import os
 import re
 import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,7 +56,7 @@ import psutil
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reportqa.settings import ServeSettings
-from search import add_server_args, load_questions, percentile, server, verdict
+from search import ROOT, add_server_args, load_questions, percentile, reportqa_command, server, verdict
 
 TARGET_RPS = 40.0
 TARGET_RSS_GB = 1.5
@@ -52,6 +65,9 @@ RSS_SAMPLE_S = 0.5
 # and at most this multiple of their p99 latency.
 HOSTILE_MIN_THROUGHPUT = 0.70
 HOSTILE_MAX_P99 = 3.0
+# Issue 12 item 5: a server's resident memory after two API rebuilds, absolute and against a fresh server.
+TARGET_REBUILT_RSS_GB = 1.2
+TARGET_REBUILT_GROWTH_MB = 100.0
 
 
 @dataclass
@@ -248,6 +264,71 @@ def hostile_main(args: argparse.Namespace, questions: list[str], source: str) ->
     return 0 if ok_rps and ok_p99 and ok_errors else 1
 
 
+def rebuild_and_wait(client: httpx.Client, token: str, timeout_s: float = 600) -> dict[str, Any]:
+    """Start a forced rebuild through the API and poll it to the end; the final job."""
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.post("/api/index/rebuild", params={"force": "true"}, headers=headers)
+    if response.status_code != 202:
+        raise SystemExit(f"POST /api/index/rebuild → {response.status_code}: {response.text[:200]}")
+    job_id = response.json()["job_id"]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/api/index/rebuild/{job_id}", headers=headers).json()
+        if job.get("state") != "running":
+            return job
+        time.sleep(0.25)
+    raise SystemExit(f"rebuild {job_id} still running after {timeout_s:.0f} s")
+
+
+def settled_rss(pid: int, seconds: float = 2.0) -> int:
+    """The server's resident memory once it is idle (the lowest of a few samples over `seconds`)."""
+    process = psutil.Process(pid)
+    samples = []
+    for _ in range(max(1, int(seconds / 0.25))):
+        samples.append(process.memory_info().rss)
+        time.sleep(0.25)
+    return min(samples)
+
+
+def rebuild_memory_main(args: argparse.Namespace, questions: list[str], source: str) -> int:
+    """`--rebuild-memory`: the server's RSS fresh and after each of two API rebuilds, and the verdict."""
+    token = secrets.token_urlsafe(16)
+    child_env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    subprocess.run([*reportqa_command(), "build", "--corpus", str(args.corpus), "--index", str(args.index)],
+                   check=True, env=child_env, cwd=ROOT)
+    with tempfile.TemporaryDirectory(prefix="reportqa-bench-rebuild-") as tmp:
+        index, corpus = Path(tmp) / "index", Path(tmp) / "corpus"
+        shutil.copytree(args.index, index, ignore=shutil.ignore_patterns("embed-cache", ".*"))
+        shutil.copytree(args.corpus, corpus)
+        with server(None, index, corpus, {"REPORTQA_ADMIN_TOKEN": token}) as handle, \
+                httpx.Client(base_url=handle.url, timeout=30) as client:
+            assert handle.pid is not None
+            for q in questions:  # what a fresh server does first: answer
+                client.get("/api/search", params={"q": q, "k": args.k}).raise_for_status()
+            rows = [("fresh (after one pass of questions)", settled_rss(handle.pid), None)]
+            for n in (1, 2):
+                shutil.rmtree(index / "embed-cache", ignore_errors=True)  # every text embedded again
+                job = rebuild_and_wait(client, token)
+                for q in questions:
+                    client.get("/api/search", params={"q": q, "k": args.k}).raise_for_status()
+                rows.append((f"after rebuild {n}", settled_rss(handle.pid), job))
+    print(f"server {handle.url} · {len(questions)} questions from {source} · two forced rebuilds through the API")
+    fresh = rows[0][1]
+    for label, rss, job in rows:
+        took = "" if job is None else (f"   job {job.get('state')}, {job.get('embedded')}/{job.get('to_embed')} "
+                                       f"texts, {(job.get('finished_at') or 0) - (job.get('started_at') or 0):.1f} s")
+        print(f"RSS {label:<36} {rss / 1e6:7.0f} MB{took}")
+    last = rows[-1][1]
+    growth_mb = (last - fresh) / 1e6
+    ok_abs = last / 1e9 <= TARGET_REBUILT_RSS_GB
+    ok_growth = growth_mb <= TARGET_REBUILT_GROWTH_MB
+    ok_jobs = all(job.get("state") == "succeeded" for _, _, job in rows[1:] if job is not None)
+    print(f"after two rebuilds {last / 1e9:.2f} GB (≤ {TARGET_REBUILT_RSS_GB} GB): {'ok' if ok_abs else 'MISSED'} · "
+          f"{growth_mb:+.0f} MB against fresh (≤ {TARGET_REBUILT_GROWTH_MB:.0f} MB): {'ok' if ok_growth else 'MISSED'}"
+          f" · rebuilds {'succeeded' if ok_jobs else 'FAILED'}")
+    return 0 if ok_abs and ok_growth and ok_jobs else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -258,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="Trigger POST /api/index/rebuild?force=true halfway through.")
     parser.add_argument("--hostile", action="store_true",
                         help="Run alone, then with hostile clients sending maximum-length questions; compare.")
+    parser.add_argument("--rebuild-memory", action="store_true",
+                        help="Server RSS fresh and after two API rebuilds (own server over a scratch index copy).")
     parser.add_argument("--hostile-clients", type=int, default=2, help="Hostile clients (with --hostile).")
     parser.add_argument("--hostile-connections", type=int, default=1,
                         help="Parallel connections of each hostile client (with --hostile).")
@@ -266,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions, source = load_questions(args.questions)
     if args.hostile:
         return hostile_main(args, questions, source)
+    if args.rebuild_memory:
+        if args.url:
+            raise SystemExit("--rebuild-memory starts its own server: leave out --url")
+        return rebuild_memory_main(args, questions, source)
     token = os.environ.get("REPORTQA_ADMIN_TOKEN", "")
     env: dict[str, str] = {}
     if args.during_rebuild and not token:

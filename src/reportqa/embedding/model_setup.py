@@ -668,6 +668,7 @@ def ensure_model(
     try:
         say(f"converting the embedding model from {bin_path.name} into {target}…")
         convert(bin_path, tmp, progress=say)
+        say("computing the model's checksum…")
         model_checksum(tmp)  # leave the checksum cached: the first index build would compute it anyway
         if force or not is_complete(target):  # else another process finished the same work first
             _swap_into_place(tmp, target)

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reportqa.embedding.base import Embedder
+from reportqa.embedding.memory import trim_memory
 
 # Also sets the offline switches; transformers and sentence-transformers are only imported lazily, after it.
 from reportqa.embedding.model_setup import default_model_dir, ensure_model, is_complete, model_checksum
-from reportqa.embedding.onnx_encoder import OnnxQueryEncoder, is_mean_pooled, load_query_encoder
+from reportqa.embedding.onnx_encoder import DEFAULT_BATCH_TOKENS, OnnxEncoder, is_mean_pooled, load_encoder
 from reportqa.errors import ModelSetupError
 from reportqa.settings import env_value, env_var
 
@@ -37,10 +38,17 @@ _PROMPT_ALIASES = {"query": ("query",), "passage": ("passage", "document")}
 
 
 class SentenceTransformerEmbedder:
-    """An `Embedder` backed by a local sentence-transformers model, on CPU."""
+    """An `Embedder` backed by a local sentence-transformers model, on CPU.
+
+    Questions and passages go through ONNX Runtime when the model allows it (see
+    `onnx_encoder`: the same vectors, faster, and no PyTorch in memory). PyTorch is
+    loaded only for a model ONNX cannot run, or if the ONNX encoder fails, and
+    `release_build_memory` drops it again when questions do not need it.
+    """
 
     def __init__(self, model_path_or_name: str | Path, *, model_id: str | None = None,
-                 fast_queries: bool = True) -> None:
+                 fast_queries: bool = True, fast_passages: bool | None = None,
+                 batch_tokens: int = DEFAULT_BATCH_TOKENS) -> None:
         path = Path(model_path_or_name).expanduser()
         local = path.is_dir()
         if not local:
@@ -50,10 +58,13 @@ class SentenceTransformerEmbedder:
         # The checksum is cheap (cached on disk) and is all an up-to-date check or an index
         # compatibility check needs; the model itself loads on first use.
         self.checksum = model_checksum(path)
+        self.batch_tokens = batch_tokens
         self._lock = threading.Lock()
         self._loaded: tuple[SentenceTransformer, dict[str, str], int] | None = None
-        # Questions go through ONNX Runtime when the model allows it (see onnx_encoder); False = not (yet) tried.
-        self._fast: OnnxQueryEncoder | bool | None = False if fast_queries else None
+        self._fast_queries = fast_queries
+        self._fast_passages = fast_queries if fast_passages is None else fast_passages
+        # The ONNX encoder (see onnx_encoder): False = not (yet) tried, None = not used.
+        self._fast: OnnxEncoder | bool | None = False if (self._fast_queries or self._fast_passages) else None
         self._fast_lock = threading.Lock()
 
     def _load(self) -> tuple[SentenceTransformer, dict[str, str], int]:
@@ -76,24 +87,47 @@ class SentenceTransformerEmbedder:
         declared = _declared_dimension(self.path)  # no need to load the model just to size an array
         return declared if declared is not None else self._load()[2]
 
+    @property
+    def pytorch_loaded(self) -> bool:
+        """Whether the PyTorch model is in memory (what `release_build_memory` drops)."""
+        return self._loaded is not None
+
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_id!r}, dim={self.dim}, {self.checksum[:12]})"
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        fast = self._fast_encoder()
+        fast = self._fast_encoder() if self._fast_queries else None
         if fast is not None and texts:
-            return fast.encode(list(texts))
+            return fast.encode(list(texts), _declared_prompt(self.path, "query"))
         return self._encode(list(texts), "query", batch_size=32)
 
-    def _fast_encoder(self) -> OnnxQueryEncoder | None:
+    def _fast_encoder(self) -> OnnxEncoder | None:
         if self._fast is False:
             with self._fast_lock:
                 if self._fast is False:
-                    # Read from the model's config, not the loaded model: a server answering
-                    # questions never needs the PyTorch model in memory at all.
-                    prompt = _declared_query_prompt(self.path)
-                    self._fast = load_query_encoder(self.path, self.checksum, prompt)
+                    # Everything comes from the model's files, not from a loaded model: a server
+                    # or a build never needs the PyTorch model in memory at all.
+                    self._fast = load_encoder(self.path, self.checksum)
         return self._fast or None
+
+    def preload_encoder(self) -> threading.Thread | None:
+        """Start loading the ONNX encoder on a thread of its own; the thread, or None when there is nothing to load.
+
+        Creating the ONNX session releases the GIL, so a one-shot `reportqa ask` overlaps it with
+        importing and opening the index. The thread is no daemon: the process never exits in the
+        middle of creating a session.
+        """
+        if self._fast is not False:
+            return None
+        thread = threading.Thread(target=self._fast_encoder, name="encoder-preload")
+        thread.start()
+        return thread
+
+    def load_for_passages(self) -> None:
+        """Load what `embed_passages` will use, now: a build reports model loading as a stage of its own."""
+        if self._fast_passages and self._fast_encoder() is not None:
+            return
+        self._load()
 
     def embed_passages(
         self,
@@ -102,9 +136,20 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         progress: Callable[[int], None] | None = None,
     ) -> np.ndarray:
+        """Passage vectors; `batch_size` caps the texts of one encoder call, `batch_tokens` its padded tokens."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        fast = self._fast_encoder() if self._fast_passages else None
+        if fast is not None:
+            try:
+                return fast.encode_batched(texts, _declared_prompt(self.path, "passage"), max_texts=batch_size,
+                                           max_tokens=self.batch_tokens, progress=progress)
+            except Exception as exc:  # only costs speed: PyTorch computes the same vectors
+                _log.warning("ONNX passage encoding failed (%s: %s); using PyTorch", type(exc).__name__, exc)
+                self._fast_passages = False
         # Longest first, as sentence-transformers does inside one call: batches of similar length pad
         # little. Batching here rather than in one call is what lets us report progress.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -115,6 +160,25 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(start + len(rows))
         return out
+
+    def release_build_memory(self) -> bool:
+        """After a build in a long-running process: drop what only embedding passages needed, and hand
+        the memory back to the system. True when something was dropped.
+
+        That is the full tokenizer (~240 MB; questions use a small one, see tokens.py) and a
+        PyTorch model a fallback had to load (~900 MB), unless questions need it: a server
+        would otherwise keep them for as long as it runs.
+        """
+        dropped = False
+        fast = self._fast_encoder() if self._fast is not None else None
+        if fast is not None:
+            dropped = fast.tokens.drop_full()
+        if self._loaded is not None and self._fast_queries and fast is not None:
+            with self._lock:
+                self._loaded = None
+            dropped = True
+        trim_memory()
+        return dropped
 
     def warm_up(self) -> None:
         self.embed_queries(["上海科技创新"])
@@ -184,14 +248,17 @@ def _declared_dimension(path: Path) -> int | None:
         return None
 
 
-def _declared_query_prompt(path: Path) -> str:
-    """The query prompt a model directory declares (config_sentence_transformers.json), else e5's."""
+def _declared_prompt(path: Path, kind: str) -> str:
+    """The prompt a model directory declares for `kind` (config_sentence_transformers.json), else e5's.
+
+    The choice `_prompt_names` makes on a loaded model, read from the file: the ONNX path never loads one.
+    """
     try:
         config = json.loads((path / "config_sentence_transformers.json").read_text(encoding="utf-8"))
         prompts = config.get("prompts") or {}
     except (OSError, ValueError):
         prompts = {}
-    return next((prompts[a] for a in _PROMPT_ALIASES["query"] if prompts.get(a)), DEFAULT_PROMPTS["query"])
+    return next((prompts[a] for a in _PROMPT_ALIASES[kind] if prompts.get(a)), DEFAULT_PROMPTS[kind])
 
 
 def _prompt_names(model: SentenceTransformer) -> dict[str, str]:
@@ -217,7 +284,7 @@ def _dimension(model: SentenceTransformer) -> int:
 def load_embedder(model: str | None = None) -> Embedder:
     """The embedder to use: `model`, else $REPORTQA_MODEL, else the built-in converted e5-small."""
     chosen = model or env_value("paths.model")
-    fast = bool(env_value("serve.fast_queries"))  # $REPORTQA_FAST_QUERIES=0 keeps questions on PyTorch
+    fast = bool(env_value("serve.fast_queries"))  # $REPORTQA_FAST_QUERIES=0: questions and passages on PyTorch
     if chosen:
         return SentenceTransformerEmbedder(chosen, fast_queries=fast)
     model_dir = default_model_dir()

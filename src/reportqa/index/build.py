@@ -12,9 +12,10 @@ import platform
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -25,8 +26,9 @@ from reportqa.index import local as store
 from reportqa.index.base import Catalog, IndexContents
 from reportqa.index.local import LocalCatalog
 from reportqa.index.tokenizer import extract_user_terms
+from reportqa.ingest.boilerplate import role_words
 from reportqa.ingest.chunking import CHUNKER_VERSION, chunk_report
-from reportqa.ingest.corpus import SkippedFile, iter_corpus
+from reportqa.ingest.corpus import SkippedFile, iter_corpus, report_files
 from reportqa.models import Chunk, ParsedReport
 from reportqa.settings import Settings
 from reportqa.text.sentences import sentence_spans
@@ -49,6 +51,35 @@ class BuildResult:
     skipped: list[SkippedFile] = field(default_factory=list)
 
 
+# The manifest key of the corpus files' sha256 (`{file name: hex digest}`), which the library page
+# (web/routes/library.py, the same key) compares with the files on disk to show changed ones as pending.
+SOURCE_FILES_KEY = "source_files"
+
+Stage = Literal["reading", "loading_model", "embedding", "writing", "done"]
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """Where a build stands, for a progress bar or an API job.
+
+    Sent at every stage change, after each file read and after each embedded batch, so
+    progress moves from the start. The stages, in order: `reading` the corpus (files
+    read of all), `loading_model` (only when there is something to embed: a corpus
+    that did not change never loads the model), `embedding` (texts embedded of those
+    the cache lacks), `writing` the new version, `done`. A no-change build goes from
+    `reading` to `done`.
+    """
+
+    stage: Stage
+    files_read: int = 0
+    files_total: int = 0
+    embedded: int = 0
+    to_embed: int = 0
+
+
+Progress = Callable[[BuildProgress], None]
+
+
 def embed_input(chunk: Chunk) -> str:
     """What the encoder sees: the passage with its report and nearest headings for context.
 
@@ -61,8 +92,13 @@ def embed_input(chunk: Chunk) -> str:
 
 
 def lexical_input(chunk: Chunk) -> str:
-    """What BM25 indexes: the passage plus its section titles (district names live there), Simplified."""
-    return to_simplified(" ".join([*chunk.section_path, chunk.text]))
+    """What BM25 indexes: the passage plus its section titles (district names live there), Simplified.
+
+    A framing passage (a document number, the sign-off date) also gets the words naming what it
+    is (`文号`, `日期`), which a question about it uses and the line itself never says.
+    """
+    words = [role_words(chunk.text)] if chunk.boilerplate else []
+    return to_simplified(" ".join([*chunk.section_path, chunk.text, *words]))
 
 
 def content_hash(text: str) -> str:
@@ -80,8 +116,12 @@ def _versions() -> dict[str, str]:
 
 
 def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, ann_threshold: int,
-                   settings: Settings) -> bool:
+                   settings: Settings, source_files: dict[str, str]) -> bool:
     """Same inputs as the serving version, and that version opens: then there is nothing to do.
+
+    A manifest's `source_files` (file name → sha256 of its bytes; older manifests have none) must
+    match too: the library page marks a report whose file changed as pending, and the build is
+    what clears that, even when the change did not alter the extracted text.
 
     Opening matters: `reportqa build` is the fix the error messages name for a damaged index, and
     opening verifies every file's checksum and contents, so damage of any kind means "not up to date".
@@ -96,6 +136,7 @@ def _is_up_to_date(catalog: Catalog, doc_hashes: dict[str, str], checksum: str, 
         and manifest.get("ann_threshold") == ann_threshold
         # Chunk sizes change the chunks themselves; the ranking weights are read at query time.
         and manifest.get("ranking", {}).get("chunking") == settings.ranking_params()["chunking"]
+        and manifest.get(SOURCE_FILES_KEY, source_files) == source_files
     )
     if not same:
         return False
@@ -110,23 +151,25 @@ def _embed(
     texts: Sequence[str],
     embedder: Embedder,
     cache: EmbeddingCache,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], None],
     batch_size: int,
     slice_size: int,
+    before: Callable[[int], None],
 ) -> tuple[np.ndarray, int]:
     """Vectors for all texts, embedding only those the cache has not seen.
 
-    The cache is saved after every slice, so a build killed late keeps most of its work.
+    `before(n)` runs first with the number of texts to embed (the build loads the model there);
+    `progress(done, total)` follows each batch. The cache is saved after every slice, so a build
+    killed late keeps most of its work.
     """
     missing = sorted({t for t in texts if not cache.has(t)})
-    if progress:
-        progress(0, len(missing))
+    before(len(missing))
+    progress(0, len(missing))
     for start in range(0, len(missing), slice_size):
         part = missing[start:start + slice_size]
 
         def step(n: int, base: int = start) -> None:
-            if progress:
-                progress(base + n, len(missing))
+            progress(base + n, len(missing))
 
         cache.add(part, embedder.embed_passages(part, batch_size=batch_size, progress=step))
         try:
@@ -138,6 +181,22 @@ def _embed(
     return cache.get_many(texts), len(missing)
 
 
+def _read_corpus(corpus_dir: Path, skipped: list[SkippedFile], strict: bool, max_file_mb: float,
+                 report: Callable[[int, int], None]) -> list[ParsedReport]:
+    """Every report of the corpus, `report(files_read, files_total)` after each file (read or skipped)."""
+    with warnings.catch_warnings():  # counted here only: iter_corpus warns about the same files once
+        warnings.simplefilter("ignore")
+        outside: list[SkippedFile] = []
+        total = len(report_files(corpus_dir, outside)) + len(outside)
+    report(0, total)
+    reports: list[ParsedReport] = []
+    for parsed in iter_corpus(corpus_dir, skipped=skipped, strict=strict, max_file_mb=max_file_mb):
+        reports.append(parsed)
+        report(len(reports) + len(skipped), total)
+    report(total, total)  # files skipped after the last report read
+    return reports
+
+
 def build_index(
     corpus_dir: Path,
     index_root: Path,
@@ -146,7 +205,7 @@ def build_index(
     ann_threshold: int | None = None,
     force: bool = False,
     strict: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     after_embedding: Callable[[], None] | None = None,
     batch_size: int | None = None,
     catalog: Catalog | None = None,
@@ -154,7 +213,8 @@ def build_index(
 ) -> BuildResult:
     """Build and publish a new index version; the old one serves until the switch.
 
-    `after_embedding` is a hook for tests that need to interrupt a build midway. A server
+    `progress` receives a `BuildProgress` at every step (see there). `after_embedding` is a
+    hook for tests that need to interrupt a build midway. A server
     rebuilding itself passes a small `batch_size` so searches wait less for the shared encoder.
     `catalog` is where the version is stored (the local FAISS folder at `index_root` unless
     another backend is given); the embedding cache always lives under `index_root`, so
@@ -167,19 +227,37 @@ def build_index(
     ann_threshold = settings.index.ann_threshold if ann_threshold is None else ann_threshold
     batch_size = settings.index.build_batch_size if batch_size is None else batch_size
     catalog = catalog or LocalCatalog(index_root)
+    state = BuildProgress("reading")
+
+    def emit(**change: Any) -> None:
+        nonlocal state
+        state = replace(state, **change)
+        if progress is not None:
+            progress(state)
+
+    def load_model(to_embed: int) -> None:
+        if to_embed:  # an unchanged corpus never pays for the model
+            emit(stage="loading_model", to_embed=to_embed)
+            load = getattr(embedder, "load_for_passages", None)  # a test's fake has nothing to load
+            if load is not None:
+                load()
+        emit(stage="embedding", embedded=0, to_embed=to_embed)
+
     # Taking the lock also sweeps what dead builds left behind (the local catalog: staging folders, temp files).
     with catalog.lock(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         skipped: list[SkippedFile] = []
-        reports: list[ParsedReport] = list(iter_corpus(corpus_dir, skipped=skipped, strict=strict,
-                                                       max_file_mb=settings.chunking.max_file_mb))
+        reports = _read_corpus(corpus_dir, skipped, strict, settings.chunking.max_file_mb,
+                               lambda done, total: emit(files_read=done, files_total=total))
         notes = [str(w.message) for w in caught]
         doc_hashes = {r.meta.id: content_hash(r.text + repr(r.meta)) for r in reports}
+        source_files = {r.meta.file: store.file_digest(corpus_dir / r.meta.file) for r in reports}
         skipped_rows = [{"file": f.file, "reason": f.reason} for f in skipped]
         same_skipped = (catalog.current_manifest() or {}).get("skipped", []) == skipped_rows
         if not force and same_skipped and _is_up_to_date(catalog, doc_hashes, embedder.checksum, ann_threshold,
-                                                         settings):
+                                                         settings, source_files):
             manifest = catalog.current_manifest() or {}
+            emit(stage="done")
             return BuildResult(catalog.current_version() or "", manifest["chunk_count"], len(reports), 0,
                                manifest["chunk_count"], time.perf_counter() - started, up_to_date=True,
                                warnings=notes, skipped=skipped)
@@ -191,12 +269,14 @@ def build_index(
         sentence_rows = [(row, a, b) for row, c in enumerate(chunks)
                          for a, b in sentence_spans(c.text, settings.chunking.min_sentence_chars)]
         sentence_texts = [to_simplified(chunks[row].text[a:b]) for row, a, b in sentence_rows]
-        all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache, progress,
-                                      batch_size, settings.index.embed_slice)
+        all_vectors, embedded = _embed([*map(embed_input, chunks), *sentence_texts], embedder, cache,
+                                      lambda done, total: emit(embedded=done, to_embed=total),
+                                      batch_size, settings.index.embed_slice, load_model)
         vectors, sentence_vectors = all_vectors[: len(chunks)], all_vectors[len(chunks):]
         if after_embedding:
             after_embedding()
 
+        emit(stage="writing")
         staged = catalog.stage(IndexContents(
             chunks=chunks,
             documents=[store.document_record(r, doc_hashes[r.meta.id]) for r in reports],
@@ -218,6 +298,7 @@ def build_index(
                 "ranking": settings.ranking_params(),
                 "versions": _versions(),
                 "skipped": skipped_rows,
+                SOURCE_FILES_KEY: source_files,
             },
         ))
         try:
@@ -225,5 +306,6 @@ def build_index(
         except BaseException:  # a failed switch (full disk, read-only folder) leaves no staging folder behind
             catalog.discard(staged)
             raise
+        emit(stage="done")
         return BuildResult(version, len(chunks), len(reports), embedded, len(all_vectors) - embedded,
                            time.perf_counter() - started, warnings=notes, skipped=skipped)

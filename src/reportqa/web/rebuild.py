@@ -18,22 +18,28 @@ from typing import Literal
 from pydantic import BaseModel
 
 from reportqa.embedding.base import Embedder
+from reportqa.embedding.memory import trim_memory
 from reportqa.errors import ReportQAError
-from reportqa.index.build import BuildResult, build_index
+from reportqa.index.build import BuildProgress, BuildResult, build_index
 from reportqa.index.factory import open_catalog
 from reportqa.schemas import SkippedFileOut
 from reportqa.settings import Settings
 
 State = Literal["running", "succeeded", "failed"]
+# The build's stages (index/build.py `BuildProgress`), plus "queued" before it starts and "failed".
+Stage = Literal["queued", "reading", "loading_model", "embedding", "writing", "done", "failed"]
 
 
 class RebuildStatus(BaseModel):
-    """What `GET /api/index/rebuild/{id}` reports."""
+    """What `GET /api/index/rebuild/{id}` reports; progress moves from the start (files read, texts embedded)."""
 
     job_id: str
     state: State
+    stage: Stage = "queued"
     started_at: float
     finished_at: float | None = None
+    files_read: int = 0
+    files_total: int = 0
     embedded: int = 0
     to_embed: int = 0
     version: str | None = None
@@ -79,12 +85,24 @@ class RebuildJobs:
         job = self._jobs.get(job_id)
         return None if job is None else job.model_copy()
 
-    def _run(self, job: RebuildStatus, force: bool) -> None:
-        def progress(done: int, total: int) -> None:
-            job.embedded, job.to_embed = done, total
+    def latest(self) -> RebuildStatus | None:
+        """The running job, else the last one started (None before the first): what the library page resumes."""
+        with self._lock:
+            job = self._jobs.get(self._running) if self._running else next(reversed(self._jobs.values()), None)
+        return None if job is None else job.model_copy()
 
+    def _run(self, job: RebuildStatus, force: bool) -> None:
+        def progress(event: BuildProgress) -> None:
+            # "done" waits until the new version serves (below): then the job has succeeded too.
+            job.stage = "writing" if event.stage == "done" else event.stage
+            job.files_read, job.files_total = event.files_read, event.files_total
+            job.embedded, job.to_embed = event.embedded, event.to_embed
+
+        embedder: Embedder | None = None
+        error: str | None = "the build was interrupted"
         try:
-            result: BuildResult = build_index(self.corpus_dir, self.index_root, self.embedder(), force=force,
+            embedder = self.embedder()
+            result: BuildResult = build_index(self.corpus_dir, self.index_root, embedder, force=force,
                                               progress=progress, settings=self.settings,
                                               catalog=open_catalog(self.index_root, self.settings.index.backend),
                                               batch_size=self.settings.index.rebuild_batch_size)
@@ -92,12 +110,32 @@ class RebuildJobs:
             job.up_to_date, job.warnings = result.up_to_date, result.warnings
             job.skipped = [SkippedFileOut(file=f.file, reason=f.reason) for f in result.skipped]
             self.on_published()  # swap the new version in first: "succeeded" means it already serves
-            job.state = "succeeded"
+            error = None
         except ReportQAError as exc:
-            job.state, job.error = "failed", str(exc)
+            error = str(exc)
         except Exception as exc:  # a bug in the build must not take the server down or leak internals
-            job.state, job.error = "failed", f"the build failed unexpectedly ({type(exc).__name__})"
+            error = f"the build failed unexpectedly ({type(exc).__name__})"
         finally:
-            job.finished_at = time.time()
+            # Before the job ends: a finished job also means the memory is back to the server's usual.
+            _give_back_memory(embedder)
+            job.finished_at = time.time()  # set before the state, so whoever sees it final sees it complete
+            if error is None:
+                job.stage, job.state = "done", "succeeded"
+            else:
+                job.stage, job.error, job.state = "failed", error, "failed"
             with self._lock:
                 self._running = None
+
+
+def _give_back_memory(embedder: Embedder | None) -> None:
+    """After a rebuild: drop what only the build needed (a full tokenizer, a fallback PyTorch model) and
+    return freed memory to the system.
+
+    A server should weigh after a rebuild what it weighed before: the build's arrays are garbage
+    now, and glibc keeps freed pages unless asked (`trim_memory`).
+    """
+    release = getattr(embedder, "release_build_memory", None)
+    if release is not None:
+        release()  # trims too
+    else:
+        trim_memory()
