@@ -99,3 +99,33 @@ def test_a_document_number_question_asks_for_a_document_number() -> None:
     assert question.kind == "docnum"
     assert kind_fits(question, "沪科建复〔2024〕34号")
     assert not kind_fits(question, "2024年6月21日")
+
+
+@pytest.mark.parametrize(("short", "long"), [("研发", "研究开发"), ("科委", "科学技术委员会"), ("长三角", "长江三角洲"),
+                                             ("科创", "科技创新"), ("高企", "高新技术企业")])
+def test_an_abbreviation_is_recognised(short: str, long: str) -> None:
+    from reportqa.rank.verify import abbreviates
+
+    assert abbreviates(short, long)
+
+
+@pytest.mark.parametrize(("short", "long"), [("成交", "成交额"), ("创新", "科技创新"), ("科技", "技术科学"),
+                                             ("研发", "研发"), ("2024", "2024年")])
+def test_a_sub_word_or_a_reordering_is_not_an_abbreviation(short: str, long: str) -> None:
+    from reportqa.rank.verify import abbreviates
+
+    assert not abbreviates(short, long)
+
+
+def test_the_measure_may_be_named_by_its_full_form_in_the_report() -> None:
+    """The question says 长三角, the report 长江三角洲: the corpus's own two forms of one name."""
+    from reportqa.rank.verify import measure_found
+
+    measure = Asked(("长三角",), "count", "家", check_measure=True)
+    assert measure_found(measure, "长江三角洲共建创新联合体24家。", "", TOKENIZER.tokenize, lambda _: 1.0, 0.5, 2.0)
+    assert not measure_found(measure, "全市共建创新联合体24家。", "", TOKENIZER.tokenize, lambda _: 1.0, 0.5, 2.0)
+
+
+def test_shanghai_city_is_not_read_as_an_abbreviation_of_a_listing() -> None:
+    """上市 (listing) is not 上海市: a filler word of every report never stands for a measure."""
+    assert reason("2024年广州市在科创板上市的企业累计有多少家？", "上海市企业累计达到95家。") is not None

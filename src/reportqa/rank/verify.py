@@ -145,6 +145,35 @@ def has_word(word: str, tokens: set[str], text: str) -> bool:
     return any(not text[:match.start()].endswith(_PER) for match in re.finditer(re.escape(word), text))
 
 
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """Whether `short` is an abbreviation of `long` (`研发` of `研究开发`, `市科委` of `市科学技术委员会`,
+    `长三角` of `长江三角洲`, `科创` of `科技创新`): same first character, its characters in order, not a
+    contiguous part (`成交` of `成交额` is a sub-word, not a synonym).
+
+    The reports write both forms, and a question may use either; pairs of words the corpus
+    itself uses are what this relates, not a list of synonyms.
+    """
+    if not (_HAN_WORD.fullmatch(short) and _HAN_WORD.fullmatch(long)):
+        return False
+    if len(long) <= len(short) or len(long) > 4 * len(short) or short[0] != long[0] or short in long:
+        return False
+    at = 0
+    for ch in short:
+        at = long.find(ch, at) + 1
+        if at == 0:
+            return False
+    return True
+
+
+def _word_or_abbreviation(word: str, tokens: set[str], text: str) -> bool:
+    """`has_word`, or a word of the text that abbreviates it or that it abbreviates (not a filler word)."""
+    return has_word(word, tokens, text) or any(
+        t not in _FILLER and (abbreviates(word, t) or abbreviates(t, word)) for t in tokens)
+
+
 def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
                   idf: Callable[[str], float], min_share: float, distinctive_idf: float) -> bool:
     """Whether the sentence (or its headings) names the asked measure, as words.
@@ -158,7 +187,7 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
         return True
     text = f"{sentence} {context}"
     tokens = set(tokenize(text))
-    found = [w for w in asked.measure if has_word(w, tokens, text)]
+    found = [w for w in asked.measure if _word_or_abbreviation(w, tokens, text)]
     if not asked.whole and any(idf(w) >= distinctive_idf for w in found):
         return True
     if asked.whole:  # a keyword query names the measure itself: every one of its words
