@@ -129,3 +129,23 @@ def test_the_measure_may_be_named_by_its_full_form_in_the_report() -> None:
 def test_shanghai_city_is_not_read_as_an_abbreviation_of_a_listing() -> None:
     """上市 (listing) is not 上海市: a filler word of every report never stands for a measure."""
     assert reason("2024年广州市在科创板上市的企业累计有多少家？", "上海市企业累计达到95家。") is not None
+
+
+def test_a_what_question_names_the_noun_it_asks_for() -> None:
+    assert asked("上海培育可控核聚变等未来产业用的是什么机制？").head == "机制"
+    assert asked("2024年上海推动设立的自然科学发展基金会叫什么名字？").head is None
+
+
+def test_a_sentence_without_the_asked_noun_is_not_high_confidence_evidence() -> None:
+    """The sentence lists 可控核聚变 but names no 机制: it may answer, not at high confidence."""
+    from reportqa.rank.verify import value_beside_measure
+
+    question = asked("上海培育可控核聚变等未来产业用的是什么机制？")
+    without, with_noun = "实施脑机接口、可控核聚变等“一业一方案”。", "构建未来产业“四位一体”培育机制，支持可控核聚变。"
+    assert not value_beside_measure(question, without, TOKENIZER.tokenize, lambda _: 1.0, 0.7)
+    assert value_beside_measure(question, with_noun, TOKENIZER.tokenize, lambda _: 1.0, 0.7)
+
+
+def test_a_count_of_products_may_be_given_with_another_counter() -> None:
+    """`几款新药` is answered by `9个1类创新药`: 款 and 个 both count products."""
+    assert kind_fits(asked("2025年上海有几款一类新药获批上市？"), "9个1类创新药获批上市。")

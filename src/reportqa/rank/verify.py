@@ -43,8 +43,13 @@ _EN_COUNT = re.compile(r"how many\s+(?:\w+\s+){0,3}?(people|persons|experts|tale
 _SEGMENT = re.compile(r"[，,：:；;的]")
 _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*"
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
-COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款",
-                    "项": "项个", "件": "件项", "次": "次场", "场": "场次"}
+COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款种",
+                    "项": "项个", "件": "件项", "次": "次场", "场": "场次", "款": "款个种项", "种": "种个款项"}
+# The noun a "what" question asks for (`什么机制？`, `什么样的研究机构`): its last two characters are the
+# head of the compound (机制, 机构), which a sentence naming the asked thing should carry.
+# Heads that ask for a name without saying of what kind (`叫什么名字`): any name answers them.
+_GENERIC_HEADS = frozenset("名字 名称 称号 意思 内容 东西 地方 样子".split())
+_NAME_HEAD = re.compile(r"什么(?:样的?)?([\u4e00-\u9fff]{2,8})[？?吗呢。]?$")
 _AMOUNT = re.compile(_NUM + r"(?:美元|元)")
 _SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月")
@@ -64,6 +69,8 @@ class Asked:
     check_measure: bool = False
     # A keyword query is the measure itself: all of its words must be there, a rare one is not enough.
     whole: bool = False
+    # The head noun a "what" question asks for (`机制` of `什么机制`), None for other questions.
+    head: str | None = None
 
 
 def _measure_text(text: str) -> str:
@@ -114,8 +121,10 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
     ))
     # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
     measure = tuple(w for w in content if not any(w != o and w in o for o in content))
+    head = _NAME_HEAD.search(text.strip())
     return Asked(_with_unknown_words(words, measure), kind, counter,
-                 check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword)
+                 check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
+                 head=head.group(1)[-2:] if head and not kind and head.group(1)[-2:] not in _GENERIC_HEADS else None)
 
 
 def _with_unknown_words(words: list[str], measure: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,15 +252,18 @@ _CLAUSE = re.compile(r"[，,；;。、：:]")
 def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
                          idf: Callable[[str], float], min_share: float = 0.0) -> bool:
     """Whether the sentence names the rarest word of the measure, with the asked value in a clause
-    that names most of the measure (IDF-weighted share ≥ `min_share`).
+    that names most of the measure (IDF-weighted share ≥ `min_share`), and the noun a "what"
+    question asks for (`什么机制` → 机制).
 
     `新建11个专业实验室、概念验证中心` holds a count and names the measure, but the count belongs
     to 专业实验室: such a sentence may answer, yet it is not a high-confidence answer. The share
     is what keeps a clause naming one word of the measure (`新建11个…`) from passing for it.
     """
+    text = sentence.replace("**", "")
+    if asked.head and asked.head not in text:  # `什么机制？` is not answered by a sentence naming no 机制
+        return False
     if not asked.measure:
         return True
-    text = sentence.replace("**", "")
     rarest = max(asked.measure, key=idf)
     if not has_word(rarest, set(tokenize(text)), text):
         return False
