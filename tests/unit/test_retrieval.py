@@ -119,6 +119,13 @@ def test_year_affinity_is_partial_for_a_passage_whose_report_covers_the_year(ret
     assert undated_2023.year_affinity == reply.year_affinity == FusionSettings().year_in_report
 
 
+def test_a_report_about_an_earlier_year_does_not_count_for_its_publication_year(retrieve: RetrieveFn) -> None:
+    """The 2024 reply reports 2023's progress: an undated passage of it is not about 2024."""
+    cands = retrieve(QUESTION_2024).candidates
+    reply = [c for c in cands if c.chunk.doc_id == "reply2024" and 2024 not in c.chunk.years]
+    assert reply and all(c.year_affinity == 0.0 for c in reply)
+
+
 def test_year_affinity_is_zero_for_a_passage_of_another_year(retrieve: RetrieveFn) -> None:
     cand = next(c for c in retrieve(QUESTION_2023).candidates if "5200.73亿元" in c.chunk.text)
     assert cand.year_affinity == 0.0

@@ -149,3 +149,9 @@ def test_a_sentence_without_the_asked_noun_is_not_high_confidence_evidence() -> 
 def test_a_count_of_products_may_be_given_with_another_counter() -> None:
     """`几款新药` is answered by `9个1类创新药`: 款 and 个 both count products."""
     assert kind_fits(asked("2025年上海有几款一类新药获批上市？"), "9个1类创新药获批上市。")
+
+
+def test_a_counter_that_begins_a_word_is_not_a_counter() -> None:
+    """`多少所得税` asks how much 所得税, not how many 所."""
+    assert asked("2024年高新技术企业少交了多少所得税？").counter is None
+    assert asked("上海有多少所高校？").counter == "所"

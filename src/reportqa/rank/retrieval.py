@@ -76,10 +76,14 @@ class Retriever:
         self.fusion = fusion or FusionSettings()
 
     def _doc_years(self, chunk: Chunk) -> tuple[int, ...]:
+        """The years a passage's report speaks of: its content years when the manifest gives them
+        (a 2024 reply reporting 2023's progress is about 2023, not 2024), else its own year."""
         doc = self.index.documents.get(chunk.doc_id)
         if doc is None:
             return (chunk.year,) if chunk.year else ()
-        return tuple(y for y in (doc.year, *doc.content_years) if y is not None)
+        if doc.content_years:
+            return tuple(doc.content_years)
+        return (doc.year,) if doc.year is not None else ()
 
     def retrieve(
         self,

@@ -105,7 +105,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
         kind = "share"
     elif _AMOUNT_ASK.search(text) or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱"))):
         kind = "amount"
-    elif ask and ask.group(1) and ask.group(1) != "元":
+    elif ask and ask.group(1) and ask.group(1) != "元" and not _starts_word(text, ask.start(1), tokenize):
         kind, counter = "count", ask.group(1)
     elif query.english and _EN_COUNT.search(text):
         kind, counter = "count", "人"
@@ -125,6 +125,13 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
     return Asked(_with_unknown_words(words, measure), kind, counter,
                  check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
                  head=head.group(1)[-2:] if head and not kind and head.group(1)[-2:] not in _GENERIC_HEADS else None)
+
+
+def _starts_word(text: str, at: int, tokenize: Callable[[str], list[str]]) -> bool:
+    """Whether the character at `at` begins a word rather than standing alone as a counter:
+    `多少所得税` asks an amount of 所得税, not a count of 所."""
+    tokens = tokenize(text[at:at + 4])
+    return bool(tokens) and len(tokens[0]) > 1 and tokens[0][0] == text[at]
 
 
 def _with_unknown_words(words: list[str], measure: tuple[str, ...]) -> tuple[str, ...]:
