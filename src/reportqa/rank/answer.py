@@ -21,7 +21,7 @@ from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
-from reportqa.rank.verify import BOILERPLATE_KINDS, read_asked, value_beside_measure, why_not
+from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE as _FIGURE
 from reportqa.text.zh import text_years, to_simplified
@@ -156,14 +156,15 @@ class AnswerExtractor:
         query_vector = retrieval.query_vector.astype(np.float32)
         # A framing passage (a document number, a courtesy close, a sign-off) answers only a
         # question about the document's own number or date.
-        framing_answers = read_asked(query, self.index.tokenize).kind in BOILERPLATE_KINDS
+        asked = read_asked(query, self.index.tokenize)
+        framing_answers = asked.kind in BOILERPLATE_KINDS
         for cand in pool:
             if cand.chunk.boilerplate and not framing_answers:
                 continue
             sentences = self.index.sentences.scores(cand.key, query_vector)
             if sentences is None:
                 continue
-            meets = _constraints_met(cand.chunk, query.numbers, self._lead_title(cand.chunk))
+            meets = self._pins_met(cand.chunk, query.numbers)
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
             context = _context(cand.chunk)
             for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
@@ -181,12 +182,12 @@ class AnswerExtractor:
                 choices.append(SentenceChoice(cand, int(a), int(b), score, float(sim), coverage))
         # Stable on ties: the first-seen (higher-ranked passage, earlier sentence) wins, as before.
         choices.sort(key=lambda c: -c.score)
-        best, failure = self._verified(query, choices)
+        best, failure = self._verified(query, asked, choices)
         ranked = _content_first([*pool, *(c for c in cands if c not in pool)])
         no_lexical_match = all(c.lexical_score <= 0 for c in cands)
         # The question-level reasons (no word of it in the reports, a year no passage covers…)
         # come first; then a sentence that is close but does not carry what was asked.
-        result = self._verdict(ranked, best or (choices[0] if choices else None), query, no_lexical_match)
+        result = self._verdict(ranked, best or (choices[0] if choices else None), query, asked, no_lexical_match)
         if not result.no_answer and best is None and failure:
             return AnswerResult(ranked, choices[0], True, "none", failure)
         if not result.no_answer and best is not None:
@@ -194,12 +195,12 @@ class AnswerExtractor:
             result.ranked = [best.candidate, *(c for c in result.ranked if c is not best.candidate)]
         return result
 
-    def _verified(self, query: QueryInfo, choices: list[SentenceChoice]) -> tuple[SentenceChoice | None, str]:
+    def _verified(self, query: QueryInfo, asked: Asked, choices: list[SentenceChoice]
+                  ) -> tuple[SentenceChoice | None, str]:
         """The best-scored sentence that carries what was asked, or None and why the best one does not."""
         w = self.weights
         if not w.verify or not choices:
             return (choices[0] if choices else None), ""
-        asked = read_asked(query, self.index.tokenize)
         first_failure = ""
         for choice in choices[: w.verify_candidates]:
             chunk = choice.candidate.chunk
@@ -220,13 +221,16 @@ class AnswerExtractor:
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
             if reason is None and (place := self._other_place(query, chunk)):
                 reason = f"相关句子出自关于{place}的报告"
-            if reason is None and query.numbers and not _constraints_met(chunk, query.numbers,
-                                                                         self._lead_title(chunk)):
+            if reason is None and not self._pins_met(chunk, query.numbers):
                 reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"
             if reason is None:
                 return choice, ""
             first_failure = first_failure or reason
         return None, first_failure
+
+    def _pins_met(self, chunk: Chunk, numbers: tuple[str, ...]) -> bool:
+        """`_constraints_met` with the preceding panel's title; nothing to look up when no number is pinned."""
+        return not numbers or _constraints_met(chunk, numbers, self._lead_title(chunk))
 
     def _lead_title(self, chunk: Chunk) -> str:
         """The title of the section just before the passage's, under the same parent: what a pinned
@@ -262,7 +266,7 @@ class AnswerExtractor:
         title = to_simplified(getattr(doc, "title", "") or chunk.title)
         return next((p for p in _ALL_PLACES if p in title and p not in asked), None)
 
-    def _sure(self, query: QueryInfo, best: SentenceChoice) -> bool:
+    def _sure(self, query: QueryInfo, asked: Asked, best: SentenceChoice) -> bool:
         """What "high" needs beyond word coverage (calibrated on the public question sets, see README).
 
         A Chinese question (an English one's measure words are not checked), not a bare keyword
@@ -270,7 +274,6 @@ class AnswerExtractor:
         """
         if query.profile.bridge is not None or query.keyword:
             return False
-        asked = read_asked(query, self.index.tokenize)
         return value_beside_measure(asked, best.text, self.index.tokenize, self.index.lexical.idf,
                                     self.weights.high_clause_measure)
 
@@ -287,7 +290,7 @@ class AnswerExtractor:
                 if t not in QUESTION_WORDS and (len(t) > 1 or t.isdigit())
                 and not (t.isdigit() and int(t) in query.years)]
 
-    def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None, query: QueryInfo,
+    def _verdict(self, ranked: list[Candidate], best: SentenceChoice | None, query: QueryInfo, asked: Asked,
                  no_lexical_match: bool) -> AnswerResult:
         w = self.weights
         if best is None:
@@ -295,10 +298,9 @@ class AnswerExtractor:
         if no_lexical_match:
             return AnswerResult(ranked, best, True, "none", "报告中没有出现问题里的任何词语")
         if query.years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
-            asked = "、".join(f"{y}年" for y in query.years)
-            return AnswerResult(ranked, best, True, "none", f"报告中没有关于{asked}的内容")
-        if query.numbers and not _constraints_met(best.candidate.chunk, query.numbers,
-                                                  self._lead_title(best.candidate.chunk)):
+            years = "、".join(f"{y}年" for y in query.years)
+            return AnswerResult(ranked, best, True, "none", f"报告中没有关于{years}的内容")
+        if not self._pins_met(best.candidate.chunk, query.numbers):
             return AnswerResult(ranked, best, True, "none", f"报告中没有与“{'、'.join(query.numbers)}”相符的段落")
         missing_place = _missing_place(set(self.index.tokenize(query.normalized)), best.candidate.chunk)
         if missing_place:
@@ -307,6 +309,6 @@ class AnswerExtractor:
             return AnswerResult(ranked, best, True, "none", "最接近的句子与问题没有共同的关键词")
         confidence = ("high" if best.coverage >= w.high_confidence
                       else "medium" if best.coverage >= w.medium_confidence else "low")
-        if confidence == "high" and not self._sure(query, best):
+        if confidence == "high" and not self._sure(query, asked, best):
             confidence = "medium"
         return AnswerResult(ranked, best, False, confidence, "")
