@@ -155,3 +155,23 @@ def chunk_with(chunks: list[Chunk], text: str, doc_id: str | None = None) -> Chu
     found = [c for c in chunks if text in c.text and (doc_id is None or c.doc_id == doc_id)]
     assert len(found) == 1, f"{len(found)} chunks contain {text!r}"
     return found[0]
+
+
+def write_corpus(folder: Path, files: dict[str, str], manifest: str) -> Path:
+    """A corpus folder holding `files` (name → text) and `reports.toml`; returns it."""
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "reports.toml").write_text(manifest, encoding="utf-8")
+    return folder
+
+
+def index_of(corpus: Path) -> SearchIndex:
+    """A corpus built with the fake embedder beside it (`../index`) and opened."""
+    build_index(corpus, corpus.parent / "index", FakeEmbedder())
+    return LocalCatalog(corpus.parent / "index").open(model_checksum=FakeEmbedder.checksum)
+
+
+def answer_in(index: SearchIndex, question: str) -> AnswerResult:
+    """The extractor's verdict on a question over `index`, with default settings."""
+    return AnswerExtractor(index).answer(Retriever(index).retrieve(query_of(question), vector_of(question), k=10))

@@ -13,16 +13,13 @@ from pathlib import Path
 import pytest
 
 from reportqa.index.base import SearchIndex
-from reportqa.index.build import build_index, lexical_input
-from reportqa.index.local import LocalCatalog
+from reportqa.index.build import lexical_input
 from reportqa.ingest.boilerplate import is_boilerplate, is_boilerplate_line
 from reportqa.ingest.chunking import chunk_report
 from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import Chunk
-from reportqa.query.analyze import analyze
-from reportqa.rank.answer import AnswerExtractor, AnswerResult
-from reportqa.rank.retrieval import Retriever
-from tests.fakes import FakeEmbedder
+from reportqa.rank.answer import AnswerResult
+from tests.unit.conftest import answer_in, index_of, write_corpus
 
 REPLY = """# 上海市科学技术委员会
 
@@ -87,11 +84,7 @@ def test_a_bodys_name_is_boilerplate_only_beside_another_framing_line() -> None:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("reply") / "corpus"
-    folder.mkdir()
-    (folder / "reply.md").write_text(REPLY, encoding="utf-8")
-    (folder / "reports.toml").write_text(MANIFEST, encoding="utf-8")
-    return folder
+    return write_corpus(tmp_path_factory.mktemp("reply") / "corpus", {"reply.md": REPLY}, MANIFEST)
 
 
 @pytest.fixture(scope="module")
@@ -102,14 +95,11 @@ def chunks(corpus: Path) -> list[Chunk]:
 
 @pytest.fixture(scope="module")
 def index(corpus: Path) -> SearchIndex:
-    root = corpus.parent / "index"
-    build_index(corpus, root, FakeEmbedder())
-    return LocalCatalog(root).open(model_checksum=FakeEmbedder.checksum)
+    return index_of(corpus)
 
 
 def answer(index: SearchIndex, question: str) -> AnswerResult:
-    vector = FakeEmbedder().embed_queries([question])[0]
-    return AnswerExtractor(index).answer(Retriever(index).retrieve(analyze(question), vector, k=10))
+    return answer_in(index, question)
 
 
 def test_framing_lines_get_chunks_of_their_own_flagged_as_boilerplate(chunks: list[Chunk]) -> None:

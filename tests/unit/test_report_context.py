@@ -13,12 +13,9 @@ from __future__ import annotations
 import pytest
 
 from reportqa.index.base import SearchIndex
-from reportqa.index.build import build_index
-from reportqa.index.local import LocalCatalog
 from reportqa.query.analyze import analyze
-from reportqa.rank.answer import AnswerExtractor, AnswerResult
-from reportqa.rank.retrieval import Retriever
-from tests.fakes import FakeEmbedder
+from reportqa.rank.answer import AnswerResult
+from tests.unit.conftest import answer_in, index_of, write_corpus
 
 REPORT_2020 = """# 2020上海科技进步报告
 
@@ -68,18 +65,12 @@ kind = "annual report"
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    folder = tmp_path_factory.mktemp("context") / "corpus"
-    folder.mkdir()
-    (folder / "r2020.md").write_text(REPORT_2020, encoding="utf-8")
-    (folder / "r2019.md").write_text(REPORT_2019, encoding="utf-8")
-    (folder / "reports.toml").write_text(MANIFEST, encoding="utf-8")
-    build_index(folder, folder.parent / "index", FakeEmbedder())
-    return LocalCatalog(folder.parent / "index").open(model_checksum=FakeEmbedder.checksum)
+    files = {"r2020.md": REPORT_2020, "r2019.md": REPORT_2019}
+    return index_of(write_corpus(tmp_path_factory.mktemp("context") / "corpus", files, MANIFEST))
 
 
 def answer(index: SearchIndex, question: str) -> AnswerResult:
-    vector = FakeEmbedder().embed_queries([question])[0]
-    return AnswerExtractor(index).answer(Retriever(index).retrieve(analyze(question), vector, k=10))
+    return answer_in(index, question)
 
 
 @pytest.mark.parametrize("question", [
