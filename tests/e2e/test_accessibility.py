@@ -3,8 +3,8 @@
 axe-core is the project's own pinned copy (tests/e2e/package.json, installed by `make test` with
 `npm ci --prefix tests/e2e`), injected into the page by Playwright and run with the WCAG 2.1 A/AA
 rules over every state the page has: empty, an answer, a multi-part answer, no answer, the context
-dialog open, and phone width. Any violation fails the test. (There is no separate library page: the
-list of reports is part of the empty state.)
+dialog open, and phone width. Any violation fails the test. The library page's states are checked
+the same way in test_library_web.py.
 
 By hand, as a screen-reader and keyboard user would: the outcome of a search is read from a polite
 live region outside the aria-busy <main>; focus moves to the outcome; the dialog's text scrolls with
@@ -36,7 +36,8 @@ ZOOM_200 = {"width": 640, "height": 450}
 EXPECT_TIMEOUT_MS = 30_000  # the first search may still be loading the model
 
 
-def _context_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
+def axe_context_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
+    """A page of its own browser context that axe-core can be injected into (the library tests use it too)."""
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed ({AXE} is missing): run `make test`, "
                     "or `npm ci --prefix tests/e2e` once")
@@ -52,19 +53,19 @@ def _context_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
 @pytest.fixture
 def desk(browser: Browser) -> Iterator[Page]:
     """A desktop-sized page (1280×900) that axe-core can be injected into."""
-    yield from _context_page(browser, DESKTOP)
+    yield from axe_context_page(browser, DESKTOP)
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A phone-sized page (375×812) that axe-core can be injected into."""
-    yield from _context_page(browser, PHONE)
+    yield from axe_context_page(browser, PHONE)
 
 
 @pytest.fixture
 def zoomed(browser: Browser) -> Iterator[Page]:
     """The desktop window at 200% zoom (640×450 CSS pixels)."""
-    yield from _context_page(browser, ZOOM_200)
+    yield from axe_context_page(browser, ZOOM_200)
 
 
 # ---------- helpers ----------

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route, expect
-from tests.e2e.test_accessibility import AXE, FOCUS_RING, assert_accessible
+from tests.e2e.test_accessibility import DESKTOP, FOCUS_RING, PHONE, assert_accessible, axe_context_page
 from tests.fixtures_docs import make_docx, make_pdf
 from tests.server_utils import REPO, start_server
 
@@ -40,8 +40,6 @@ QUESTION = "2025年临港新片区测试园区共认定了多少家新型研发�
 PDF_FACT = "2025年临港新片区测试园区新增孵化器面积12.5万平方米。"
 NEW_TITLE = "临港新片区测试园区创新发展报告（修订版）"
 REBUILD_TIMEOUT_MS = 240_000  # a rebuild reads the corpus and embeds the new texts on 2 busy cores
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
 BUNDLED_REPORTS = len(report_files(REPO / "corpus"))
 
 
@@ -64,29 +62,16 @@ def admin(built_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield Admin(server.base_url, corpus)
 
 
-def _axe_page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed ({AXE} is missing): run `make test`, "
-                    "or `npm ci --prefix tests/e2e` once")
-    # The page's CSP (script-src 'self') would refuse the injected axe script; the test turns it off.
-    context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)  # type: ignore[arg-type]
-    context.set_default_timeout(30_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def desk(browser: Browser) -> Iterator[Page]:
     """A desktop-sized page that axe-core can be injected into."""
-    yield from _axe_page(browser, DESKTOP)
+    yield from axe_context_page(browser, DESKTOP)
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A phone-sized page that axe-core can be injected into."""
-    yield from _axe_page(browser, PHONE)
+    yield from axe_context_page(browser, PHONE)
 
 
 # ---------- helpers ----------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from tests.e2e.test_accessibility import DESKTOP, PHONE, _context_page, axe_violations
+from tests.e2e.test_accessibility import DESKTOP, PHONE, axe_context_page, axe_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -77,12 +77,12 @@ def test_the_timeline_fits_a_phone(phone_page: Page, live_server: str, shots_dir
 @pytest.fixture
 def axe_page(browser: Browser) -> Iterator[Page]:
     """A desktop page that axe-core can be injected into (the CSP is bypassed for the test only)."""
-    yield from _context_page(browser, DESKTOP)
+    yield from axe_context_page(browser, DESKTOP)
 
 
 @pytest.fixture
 def axe_phone(browser: Browser) -> Iterator[Page]:
-    yield from _context_page(browser, PHONE)
+    yield from axe_context_page(browser, PHONE)
 
 
 @pytest.mark.parametrize("question", [TREND, "全社会研发经费支出相当于全市生产总值的比例历年变化"])
