@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,8 @@ from reportqa.index.factory import open_catalog
 from reportqa.ingest.chunking import page_at
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo, analyze
+from reportqa.query.dictionary_en import EnglishDictionary
+from reportqa.query.glossary_en import uncovered
 from reportqa.query.languages import SEARCHABLE as _SEARCHABLE
 from reportqa.query.languages import check_language
 from reportqa.query.parts import split_parts
@@ -63,12 +65,28 @@ class Engine:
     retriever: Retriever
     extractor: AnswerExtractor
     speller: Speller
+    # Read on the first English question (0.3 s), not at load: most engines never see one.
+    _dictionary: EnglishDictionary | None = field(default=None, repr=False)
+    _dictionary_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, catalog: Catalog, model_checksum: str, settings: Settings) -> Engine:
         index = catalog.open(model_checksum=model_checksum)
         return cls(index, Retriever(index, settings.fusion), AnswerExtractor(index, settings.answer),
                    Speller(index.lexical.vocabulary()))
+
+    def analyze(self, text: str) -> QueryInfo:
+        """A question as this engine reads it: typos fixed against its corpus, English words
+        bridged to its corpus's Chinese words."""
+        return analyze(text, correct=self.speller.correct, expand=self.english_terms)
+
+    def english_terms(self, english: str) -> list[str]:
+        """The corpus's Chinese words for an English question's words the glossary does not cover."""
+        with self._dictionary_lock:
+            if self._dictionary is None:
+                lexical = self.index.lexical
+                self._dictionary = EnglishDictionary(lexical.vocabulary(), lexical.idf)
+        return self._dictionary.terms(uncovered(english))
 
 
 def validate_query(q: str | None, max_chars: int = MAX_QUERY_CHARS) -> str:
@@ -195,7 +213,7 @@ class QAService:
             raise InvalidQueryError(f"k must be between 1 and {serve.max_k}")
         engine = self._engine  # one engine for the whole request, even if a reload lands meanwhile
         self.check_filters(doc, year)
-        query = analyze(q, correct=engine.speller.correct)
+        query = engine.analyze(q)
         where, legs = Filter(doc, year), LEG_ONLY.get(mode)
         parts = split_parts(query.normalized, english=query.english)
         answer_settings = self.settings.answer
@@ -205,7 +223,7 @@ class QAService:
         if not parts:
             outcomes = [(None, self._answer_one(engine, query, k, where, legs, timings))]
         else:
-            outcomes = [(part.label, self._answer_one(engine, analyze(part.text, correct=engine.speller.correct),
+            outcomes = [(part.label, self._answer_one(engine, engine.analyze(part.text),
                                                       k, where, legs, timings)) for part in parts]
             outcomes = _one_part_per_sentence(engine.index, outcomes)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
@@ -226,7 +244,7 @@ class QAService:
         q = validate_query(q, self.settings.serve.max_query_chars)
         engine = self._engine
         self.check_filters(doc, None)
-        response = self._timeline(engine, analyze(q, correct=engine.speller.correct).normalized, doc)
+        response = self._timeline(engine, engine.analyze(q).normalized, doc)
         response.timings_ms["total_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return response
 

@@ -5,7 +5,8 @@
   2020 report gives 2019's awards); a question about a year's figures is not.
 - An infographic page splits a topic into sibling panels (`浦江创新论坛（第17届）`, then
   `创新格局再扩大`); a pinned number (`第17届`) named by the preceding panel's title holds for
-  the next panel too, and a number no panel names still makes the system abstain.
+  the next panel too, and for a later panel of the same run (the nearest earlier panel title
+  holding a number heads the run); a number no panel names still makes the system abstain.
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ REPORT_2020 = """# 2020上海科技进步报告
 来自40个国家和地区300余位嘉宾参会。
 
 线下参会人数超1.4万人，线上直播观看量6000万次。
+
+### 中国（上海）国际技术进出口交易会（第10届）
+
+时间：6月12—14日
+
+### 丰富配套活动
+
+举办开幕式1场、配套活动近40场。
+
+### 满足供需对接
+
+现场达成合作意向556项，吸引观众近5万人次。
 """
 
 REPORT_2019 = """# 2019上海科技进步报告
@@ -114,3 +127,14 @@ def test_a_pinned_number_in_the_preceding_panels_title_holds_for_the_next_panel(
 def test_a_pinned_number_no_panel_names_still_abstains(index: SearchIndex) -> None:
     result = answer(index, "第18届浦江创新论坛线下参会人数有多少人？")
     assert result.no_answer and "18" in result.reason
+
+
+def test_a_pinned_number_in_the_runs_head_panel_holds_for_its_third_panel(index: SearchIndex) -> None:
+    result = answer(index, "第10届技术进出口交易会现场达成合作意向多少项？")
+    assert not result.no_answer and result.choice is not None
+    assert "556项" in result.choice.text
+
+
+def test_a_later_runs_panel_does_not_take_an_earlier_runs_number(index: SearchIndex) -> None:
+    result = answer(index, "第17届浦江创新论坛现场达成合作意向多少项？")
+    assert result.no_answer or (result.choice is not None and "556项" not in result.choice.text)

@@ -28,6 +28,8 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
     ("How many people attended the forum in person?", "count", "人"),
+    ("Roughly how many visitors did the 10th China (Shanghai) International Technology Fair draw?", "count", "人"),
+    ("How many high-level experts are gathered on the platform?", "count", "人"),
 ])
 def test_the_kind_of_value_is_read_off_the_question(question: str, kind: str, counter: str | None) -> None:
     got = asked(question)
@@ -155,3 +157,12 @@ def test_a_counter_that_begins_a_word_is_not_a_counter() -> None:
     """`多少所得税` asks how much 所得税, not how many 所."""
     assert asked("2024年高新技术企业少交了多少所得税？").counter is None
     assert asked("上海有多少所高校？").counter == "所"
+
+
+@pytest.mark.parametrize("sentence", [
+    "“全球高层次科技专家信息平台”集聚高层次专家57万余人。",
+    "吸引观众近5万人次。",
+    "在沪两院院士共178名。",
+])
+def test_a_count_of_people_may_be_written_with_wan_and_yu(sentence: str) -> None:
+    assert kind_fits(Asked(("专家",), "count", "人"), sentence)

@@ -61,8 +61,12 @@ class QueryInfo:
         return profile(self.lang)
 
 
-def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInfo:
+def analyze(query: str, correct: Callable[[str], str] | None = None,
+            expand: Callable[[str], list[str]] | None = None) -> QueryInfo:
     """Normalise a query (and fix its typos with `correct`), then read off its years, numbers and type.
+
+    `expand` gives more Chinese terms for a question in a bridged language (English): the
+    engine's dictionary, kept to the corpus's words, for what the glossary does not cover.
 
     The language is always Chinese or English here (the nearer one): a question in another
     script is refused before analysis, by languages.check_language.
@@ -83,6 +87,8 @@ def analyze(query: str, correct: Callable[[str], str] | None = None) -> QueryInf
     lexical_text, bridge_text = normalized, ""
     if prof.bridge is not None:
         terms = prof.bridge(normalized)
+        if expand is not None:
+            terms += [t for t in expand(normalized) if t not in terms]
         lexical_text = " ".join([normalized, *terms])
         bridge_text = " ".join([*terms, *map(str, years)]) if terms else ""
     return QueryInfo(

@@ -97,3 +97,8 @@ def chinese_terms(english: str) -> list[str]:
             if term not in terms:
                 terms.append(term)
     return terms
+
+
+def uncovered(english: str) -> str:
+    """The text with the glossary's phrases blanked out: what a wider dictionary may still read."""
+    return _PATTERN.sub(" the ", english.lower())

@@ -238,19 +238,22 @@ class AnswerExtractor:
 
         An infographic page splits one topic into sibling panels: `浦江创新论坛(第17届)` with the
         dates and venues, then `创新格局再扩大` with the attendance; the second panel is about the
-        17th forum although only the first one's title says so.
+        17th forum although only the first one's title says so. The panel may be the third of its
+        run (`交易会(第10届)`, `丰富配套活动`, `满足供需对接`): the nearest earlier sibling whose title
+        carries a number is the run's head, and is read too.
         """
         doc = self.index.documents.get(chunk.doc_id)
         sections = getattr(doc, "sections", None)
         if not sections or not chunk.section_path:
             return ""
         path = tuple(chunk.section_path)
-        previous = ""
+        previous, head = "", ""
         for section in sections:
             if tuple(section.path) == path:
-                return previous
+                return f"{previous} {head}".strip() if head != previous else previous
             if tuple(section.path[:-1]) == path[:-1] and len(section.path) == len(path):
                 previous = section.title
+                head = section.title if re.search(r"\d", section.title) else head
         return ""
 
     def _other_place(self, query: QueryInfo, chunk: Chunk) -> str | None:

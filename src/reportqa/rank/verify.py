@@ -38,10 +38,14 @@ _YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
 _SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
 _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
                          re.IGNORECASE)
-_EN_COUNT = re.compile(r"how many\s+(?:\w+\s+){0,3}?(people|persons|experts|talents|attendees|scientists|laureates)",
-                       re.IGNORECASE)
+# An English count of people: a Chinese answer gives it in 人, 名, 位 or 人次, whatever the noun.
+_EN_COUNT = re.compile(
+    r"how many\s+(?:[\w'-]+\s+){0,3}?(people|persons|experts|talents|attendees|scientists|laureates|researchers|"
+    r"residents|visitors|participants|staff|employees|students|academicians|members|users|viewers|workers|"
+    r"professionals|engineers|doctors|fellows|entrepreneurs|investors|delegates|guests|winners|recipients)\b",
+    re.IGNORECASE)
 _SEGMENT = re.compile(r"[，,：:；;的]")
-_NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*"
+_NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*"
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
 COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款种",
                     "项": "项个", "件": "件项", "次": "次场", "场": "场次", "款": "款个种项", "种": "种个款项"}

@@ -1,0 +1,63 @@
+"""Specification of the English→Chinese dictionary an English question is bridged through.
+
+- An English word brings the corpus's Chinese words that CC-CEDICT glosses it with
+  (visitors → 观众), words the corpus never uses are dropped, and plural or past forms are
+  looked up by their base form (viewed → 观看).
+- Function words (`in`, `and`) are never looked up; a phrase of several words wins over its
+  words (first batch → 首批, not 首次); a sense listed first wins over a later one.
+- The installed dictionary is the one read by default, and it bridges real question words.
+"""
+
+from __future__ import annotations
+
+from reportqa.query.dictionary_en import EnglishDictionary
+
+LINES = [
+    "# CC-CEDICT test lines",
+    "觀眾 观众 [guan1 zhong4] /spectators/audience/visitors (to an exhibition etc)/",
+    "觀看 观看 [guan1 kan4] /to watch; to view/",
+    "其中 其中 [qi2 zhong1] /among; in; included among these/",
+    "首批 首批 [shou3 pi1] /first batch/",
+    "首次 首次 [shou3 ci4] /first; first time/",
+    "批量 批量 [pi1 liang4] /batch/lot/",
+    "海外 海外 [hai3 wai4] /overseas; abroad/",
+    "國外 国外 [guo2 wai4] /abroad; external (affairs); overseas; foreign/",
+    "遊客 游客 [you2 ke4] /traveler; tourist; visitors/",
+]
+VOCABULARY = {"观众", "观看", "其中", "首批", "首次", "批量", "海外", "国外"}
+
+
+def dictionary() -> EnglishDictionary:
+    return EnglishDictionary(VOCABULARY, lines=LINES)
+
+
+def test_an_english_word_brings_the_corpus_word_it_glosses() -> None:
+    assert dictionary().terms("visitors") == ["观众"]
+
+
+def test_a_dictionary_word_the_corpus_never_uses_is_dropped() -> None:
+    assert "游客" not in dictionary().terms("how many visitors came")
+
+
+def test_a_past_form_is_looked_up_by_its_base_form() -> None:
+    assert dictionary().terms("how often was it viewed") == ["观看"]
+
+
+def test_function_words_are_never_looked_up() -> None:
+    assert dictionary().terms("in and of the") == []
+
+
+def test_a_phrase_wins_over_its_words() -> None:
+    assert dictionary().terms("the first batch of platforms") == ["首批"]
+
+
+def test_a_sense_listed_first_comes_before_a_later_one() -> None:
+    assert dictionary().terms("overseas")[0] == "海外"
+
+
+def test_the_installed_dictionary_bridges_words_no_glossary_lists() -> None:
+    real = EnglishDictionary({"直播", "海外", "贷款", "观众", "备案"})
+    assert len(real) > 0
+    assert "直播" in real.terms("livestream")
+    assert "贷款" in real.terms("loan product")
+    assert "备案" in real.terms("passed the national filing process")
