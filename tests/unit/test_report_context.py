@@ -7,6 +7,7 @@
   `创新格局再扩大`); a pinned number (`第17届`) named by the preceding panel's title holds for
   the next panel too, and for a later panel of the same run (the nearest earlier panel title
   holding a number heads the run); a number no panel names still makes the system abstain.
+- A question about one district of Shanghai (`奉贤区`) is not answered by a passage about another.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ REPORT_2020 = """# 2020上海科技进步报告
 ### 满足供需对接
 
 现场达成合作意向556项，吸引观众近5万人次。
+
+## 各区进展
+
+### 长宁区
+
+全年认定7家硕博士创新实践基地，推动形成科技人才梯队。
 """
 
 REPORT_2019 = """# 2019上海科技进步报告
@@ -138,3 +145,13 @@ def test_a_pinned_number_in_the_runs_head_panel_holds_for_its_third_panel(index:
 def test_a_later_runs_panel_does_not_take_an_earlier_runs_number(index: SearchIndex) -> None:
     result = answer(index, "第17届浦江创新论坛现场达成合作意向多少项？")
     assert result.no_answer or (result.choice is not None and "556项" not in result.choice.text)
+
+
+def test_a_districts_figure_answers_a_question_about_that_district(index: SearchIndex) -> None:
+    result = answer(index, "2020年长宁区认定了几家硕博士创新实践基地？")
+    assert not result.no_answer and result.choice is not None and "7家" in result.choice.text
+
+
+def test_another_districts_figure_does_not_answer_a_question_about_a_district(index: SearchIndex) -> None:
+    result = answer(index, "2020年奉贤区认定了几家硕博士创新实践基地？")
+    assert result.no_answer and "奉贤" in result.reason

@@ -166,3 +166,68 @@ def test_a_counter_that_begins_a_word_is_not_a_counter() -> None:
 ])
 def test_a_count_of_people_may_be_written_with_wan_and_yu(sentence: str) -> None:
     assert kind_fits(Asked(("专家",), "count", "人"), sentence)
+
+
+
+def reason_with_rarity(question: str, sentence: str) -> str | None:
+    """`reason` where the corpus knows every word (idf 1) but the sentinel of an unseen one (idf 5)."""
+    return why_not(asked(question), sentence, "", TOKENIZER.tokenize, lambda w: 5.0 if w == "\uffff" else 1.0,
+                   0.5, 2.0)
+
+
+def test_a_growth_rate_is_not_a_share() -> None:
+    assert reason("2024年技术合同成交额中技术输出的占比是多少？",
+                  "全市技术合同成交额5200.73亿元，同比增长7.2%。") is not None
+
+
+def test_a_share_still_answers_a_share_question() -> None:
+    assert reason("2024年技术合同成交额中技术输出的占比是多少？",
+                  "技术合同成交额中技术输出占比70%。") is None
+
+
+def test_a_question_about_a_change_is_answered_by_a_growth_rate() -> None:
+    got = asked("2024年技术合同成交额比上年增长了百分之几？")
+    assert got.kind == "change"
+    assert reason("2024年技术合同成交额比上年增长了百分之几？", "全市技术合同成交额5200.73亿元，同比增长7.2%。") is None
+
+
+def test_a_count_in_hours_needs_hours() -> None:
+    question = "2025年上海光源为企业用户提供了多少小时的机时？"
+    assert asked(question).counter == "小时"
+    assert reason(question, "上海光源服务企业用户机时为同比的1.7倍。") is not None
+    assert reason(question, "上海光源为企业用户提供机时3200小时。") is None
+
+
+def test_new_ones_are_not_answered_by_a_running_total() -> None:
+    question = "2025年上海新认定了多少家外资研发中心？"
+    assert asked(question).flow
+    assert reason(question, "外资研发中心数量累计636家。") is not None
+    assert reason(question, "出台外资研发中心提升计划，新认定外资研发中心30家、累计建设591家。") is None
+
+
+def test_a_part_of_a_whole_is_not_answered_by_the_wholes_figure() -> None:
+    question = "2025年上海科技服务业中研发服务一项的营收是多少亿元？"
+    assert asked(question).part == ("研发",)
+    assert reason_with_rarity(question, "全市科技服务业营收5621.89亿元，同比增长1.5%，研发服务、专业设计等占比达到2/3。"
+                              ) is not None
+
+
+def test_a_part_of_a_whole_is_answered_beside_its_own_name() -> None:
+    question = "2024年设立的三大先导产业母基金中，集成电路母基金的规模是多少亿元？"
+    assert "集成电路" in asked(question).part
+    assert reason_with_rarity(question, "设立三大先导产业母基金，其中集成电路母基金规模450.01亿元。") is None
+    assert reason_with_rarity(question, "设立总规模1000亿元的三大先导产业母基金和未来产业基金。") is not None
+
+
+def test_a_word_inside_another_is_not_the_part_mark() -> None:
+    assert asked("长三角国家技术创新中心引进了多少位领军人才？").part == ()
+
+
+def test_a_counter_jieba_joins_to_the_next_character_is_still_a_counter() -> None:
+    got = read_asked(analyze("2024年奉贤区全年认定了几家硕博士创新实践基地？"), TOKENIZER.tokenize, TOKENIZER.is_word)
+    assert (got.kind, got.counter) == ("count", "家")
+
+
+def test_a_real_word_after_how_many_is_not_a_counter() -> None:
+    got = read_asked(analyze("2024年高新技术企业少交了多少所得税？"), TOKENIZER.tokenize, TOKENIZER.is_word)
+    assert got.counter is None

@@ -144,6 +144,9 @@ class SearchIndex:
     # The analyser the answer step shares with the lexical leg (question words → tokens).
     tokenize: Any
     documents: dict[str, Any] = field(default_factory=dict)
+    # Whether a string is a word of the analyser's dictionary (jieba's, plus the corpus's terms),
+    # not a join jieba guessed for unknown text (`几家硕博士` → 家硕); None: not known.
+    is_word: Any = None
 
     @property
     def chunk_count(self) -> int:

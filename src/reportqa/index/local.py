@@ -711,6 +711,7 @@ class LocalCatalog:
             sentences=sentences,
             tokenize=tokenizer.tokenize,
             documents=documents,
+            is_word=tokenizer.is_word,
         )
 
     def stage(self, contents: IndexContents) -> str:

@@ -516,6 +516,7 @@ class MilvusCatalog:
             sentences=MilvusSentenceStore(handle),
             tokenize=tokenizer.tokenize,
             documents=documents,
+            is_word=tokenizer.is_word,
         )
 
     # --- writing ----------------------------------------------------------------------------------------

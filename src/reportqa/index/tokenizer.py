@@ -87,6 +87,14 @@ class ChineseTokenizer:
                 self._jieba = tokenizer
         return self._jieba
 
+    def is_word(self, text: str) -> bool:
+        """Whether `text` is a word of the dictionary (jieba's, or one of the user terms).
+
+        Search mode also joins unknown characters into guessed words (`几家硕博士` → 家硕 + 博士,
+        by jieba's HMM); those are not words a question's reader would see.
+        """
+        return bool(self._ensure_loaded().FREQ.get(fold_for_matching(text).strip()))
+
     def tokenize(self, text: str) -> list[str]:
         """Search-mode tokens of `text`: overlapping sub-words included, noise and stopwords dropped.
 

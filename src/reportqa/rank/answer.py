@@ -42,6 +42,8 @@ PLACES = tuple(
 
 # Places a report's title may be about: the home city of the bundled reports, and the others.
 _ALL_PLACES = ("上海", *PLACES)
+# Shanghai's districts: a question about one district's figure is not answered by another's.
+DISTRICTS = tuple("黄浦 徐汇 长宁 静安 普陀 虹口 杨浦 闵行 宝山 嘉定 浦东 金山 松江 青浦 奉贤 崇明".split())
 
 
 @dataclass
@@ -95,13 +97,16 @@ def _year_conflict(text: str, query: QueryInfo) -> bool:
 
 
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
-    """A place the question names (other than Shanghai) that the answering passage never mentions.
+    """A place the question names (other than Shanghai: a city, a province, a district of Shanghai)
+    that the answering passage never mentions.
 
     The question's words, not its substrings: `上海南部` names 上海, not the province 海南.
     """
     haystack = " ".join([*chunk.section_path, chunk.text])
-    for place in PLACES:
-        if place in question_tokens and place not in haystack:
+    # A district is asked as 嘉定区 or 嘉定, 浦东新区 or 浦东.
+    asked = question_tokens | {re.sub(r"新?区$", "", t) for t in question_tokens}
+    for place in (*PLACES, *DISTRICTS):
+        if place in asked and place not in haystack:
             return place
     return None
 
@@ -156,7 +161,7 @@ class AnswerExtractor:
         query_vector = retrieval.query_vector.astype(np.float32)
         # A framing passage (a document number, a courtesy close, a sign-off) answers only a
         # question about the document's own number or date.
-        asked = read_asked(query, self.index.tokenize)
+        asked = read_asked(query, self.index.tokenize, self.index.is_word)
         framing_answers = asked.kind in BOILERPLATE_KINDS
         for cand in pool:
             if cand.chunk.boilerplate and not framing_answers:
@@ -221,6 +226,8 @@ class AnswerExtractor:
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
             if reason is None and (place := self._other_place(query, chunk)):
                 reason = f"相关句子出自关于{place}的报告"
+            if reason is None and (place := _missing_place(set(self.index.tokenize(query.normalized)), chunk)):
+                reason = f"相关段落没有涉及{place}"
             if reason is None and not self._pins_met(chunk, query.numbers):
                 reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"
             if reason is None:

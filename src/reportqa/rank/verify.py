@@ -24,18 +24,30 @@ from reportqa.rank.tables import with_units
 # Words around a quantity that say nothing about which measure is asked.
 _FILLER = frozenset(
     "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
-    "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 "
+    "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 一项 这一项 该项 "
     "according report reports shanghai".split()
 )
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
 _ASK = re.compile(
-    r"(?:一共|总共|共|累计|分别|各)?(?:有|是|为|达到|达)?(?:多少|几)(?:钱|亿元|万元|亿|万)?([家项件人个篇款所位名场次批台套座起元])?")
+    r"(?:一共|总共|共|累计|分别|各)?(?:有|是|为|达到|达)?(?:多少|几)(?:钱|亿元|万元|亿|万)?"
+    r"(小时|[家项件人个篇款所位名场次批台套座起元天倍吨亩])?")
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
 _DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
 _YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
 _SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
+# A question about a change (`增长了百分之几`, `比一年前多了百分之几`): a growth rate answers it.
+_CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|多了|少了|涨|降了|"
+                         r"growth|increase|decrease|rise|fell", re.IGNORECASE)
+# A rate of change, which is not a share of a whole: `同比增长7.2%`, `比上年提高0.5%`.
+_CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|增加|上升|回落|减少)(?:了|达到?|为|约|近|超过?|\s)*"
+                          r"\d[\d.]*\s*%")
+# New ones in a year (a flow) against all there are (a stock): `新认定…多少家` is not answered by `累计636家`.
+_FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评|新当选|新签")
+_STOCK = re.compile(r"累计|总数|总量|存量|有效期内|现有|总计|共计")
+# The part of a whole a question asks (`三大母基金中，集成电路母基金的规模`): what follows the lone 中.
+_PART_MARK = frozenset({"中", "其中"})
 _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
                          re.IGNORECASE)
 # An English count of people: a Chinese answer gives it in 人, 名, 位 or 人次, whatever the noun.
@@ -47,8 +59,11 @@ _EN_COUNT = re.compile(
 _SEGMENT = re.compile(r"[，,：:；;的]")
 _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*"
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
-COUNTER_ALIASES = {"人": "人名位", "位": "位人名", "名": "名人位", "家": "家", "个": "个家项所座台套款种",
-                    "项": "项个", "件": "件项", "次": "次场", "场": "场次", "款": "款个种项", "种": "种个款项"}
+COUNTER_ALIASES: dict[str, tuple[str, ...]] = {
+    "人": ("人", "名", "位"), "位": ("位", "人", "名"), "名": ("名", "人", "位"), "家": ("家",),
+    "个": ("个", "家", "项", "所", "座", "台", "套", "款", "种"), "项": ("项", "个"), "件": ("件", "项"),
+    "次": ("次", "场"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
+    "小时": ("小时", "机时"), "天": ("天", "日")}
 # The noun a "what" question asks for (`什么机制？`, `什么样的研究机构`): its last two characters are the
 # head of the compound (机制, 机构), which a sentence naming the asked thing should carry.
 # Heads that ask for a name without saying of what kind (`叫什么名字`): any name answers them.
@@ -75,6 +90,11 @@ class Asked:
     whole: bool = False
     # The head noun a "what" question asks for (`机制` of `什么机制`), None for other questions.
     head: str | None = None
+    # It asks for new ones in a period (`新认定`), not for all there are (`累计`).
+    flow: bool = False
+    # The words naming the part of a whole it asks for (`三大母基金中，集成电路母基金的规模` → 集成电路):
+    # the value must sit beside them, not beside the whole.
+    part: tuple[str, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -91,8 +111,9 @@ def _measure_text(text: str) -> str:
     return f"{before} {after}" if len(after) >= 2 and not _ASK.search(after) else before
 
 
-def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
-    """The measure and kind of value a (single-part) question asks for."""
+def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
+               known: Callable[[str], bool] | None = None) -> Asked:
+    """The measure and kind of value a (single-part) question asks for (`known`: the dictionary's words)."""
     text = query.normalized
     kind: str | None = None
     counter: str | None = None
@@ -106,10 +127,12 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
     elif _YEAR_ASK.search(text):
         kind = "year"
     elif _SHARE_ASK.search(text):
-        kind = "share"
+        kind = "change" if _CHANGE_ASK.search(text) and not re.search(r"比例|占比|比重|share|proportion", text,
+                                                                       re.IGNORECASE) else "share"
     elif _AMOUNT_ASK.search(text) or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱"))):
         kind = "amount"
-    elif ask and ask.group(1) and ask.group(1) != "元" and not _starts_word(text, ask.start(1), tokenize):
+    elif ask and ask.group(1) and ask.group(1) != "元" and (len(ask.group(1)) > 1
+                                                         or not _starts_word(text, ask.start(1), tokenize, known)):
         kind, counter = "count", ask.group(1)
     elif query.english and _EN_COUNT.search(text):
         kind, counter = "count", "人"
@@ -128,14 +151,50 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]]) -> Asked:
     head = _NAME_HEAD.search(text.strip())
     return Asked(_with_unknown_words(words, measure), kind, counter,
                  check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
-                 head=head.group(1)[-2:] if head and not kind and head.group(1)[-2:] not in _GENERIC_HEADS else None)
+                 head=head.group(1)[-2:] if head and not kind and head.group(1)[-2:] not in _GENERIC_HEADS else None,
+                 flow=bool(kind) and bool(_FLOW.search(text)) and not _STOCK.search(text),
+                 part=_part_words(text, tokenize) if kind and query.profile.bridge is None else ())
 
 
-def _starts_word(text: str, at: int, tokenize: Callable[[str], list[str]]) -> bool:
+def _part_words(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
+    """The words naming the part of a whole a question asks for, those the whole does not also use.
+
+    `科技服务业中研发服务一项的营收` asks the part 研发服务一项 of 科技服务业: its own word is 研发
+    (营收 is the measure, which the whole has too). The part ends at its first 的 or at the
+    question word; a 中 inside a word (中心, 中国) is not the mark, only the word 中 or 其中.
+    """
+    tokens = set(tokenize(text))
+    if not tokens & _PART_MARK:
+        return ()
+    # Search-mode tokens overlap: a 中 is the mark where no longer word (中心, 集中) covers it.
+    covered: set[int] = set()
+    for token in tokens:
+        if len(token) > 1 and "中" in token and token != "其中":
+            for found in re.finditer(re.escape(token), text):
+                covered.update(range(found.start(), found.end()))
+    marks = [m.end() for m in re.finditer("中", text) if m.start() not in covered and m.end() < len(text)]
+    if not marks:
+        return ()
+    mark = marks[-1]
+    whole, part = text[:mark], re.sub(r"^[，,、\s]+", "", text[mark:])
+    ask = _ASK.search(part)
+    part = part[: ask.start()] if ask else part
+    part = part.split("的", 1)[0]
+    whole_words = set(tokenize(whole))
+    words = [w for w in dict.fromkeys(tokenize(part)) if len(w) > 1 and not w.isdigit()
+             and w not in QUESTION_WORDS and w.lower() not in _FILLER and w not in whole_words]
+    # Whole words only (集成电路, not its pieces 集成, 电路).
+    return tuple(w for w in words if not any(w != o and w in o for o in words))
+
+
+def _starts_word(text: str, at: int, tokenize: Callable[[str], list[str]],
+                 known: Callable[[str], bool] | None = None) -> bool:
     """Whether the character at `at` begins a word rather than standing alone as a counter:
-    `多少所得税` asks an amount of 所得税, not a count of 所."""
+    `多少所得税` asks an amount of 所得税, not a count of 所. With `known` (the analyser's
+    dictionary), only a real word counts: jieba's search mode joins `几家硕博士` into 家硕 + 博士."""
     tokens = tokenize(text[at:at + 4])
-    return bool(tokens) and len(tokens[0]) > 1 and tokens[0][0] == text[at]
+    return (bool(tokens) and len(tokens[0]) > 1 and tokens[0][0] == text[at]
+            and (known is None or known(tokens[0])))
 
 
 def _with_unknown_words(words: list[str], measure: tuple[str, ...]) -> tuple[str, ...]:
@@ -222,7 +281,9 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
     if asked.kind == "amount":
         return bool(_AMOUNT.search(text))
     if asked.kind == "share":
-        return bool(_SHARE.search(text))
+        return bool(_SHARE.search(_CHANGE_RATE.sub("", text)))
+    if asked.kind == "change":
+        return bool(_SHARE.search(text) or re.search(r"\d[\d.]*\s*倍|翻[一两]?番", text))
     if asked.kind == "date":
         return bool(_DATE.search(text))
     if asked.kind == "day":
@@ -232,8 +293,8 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
     if asked.kind == "docnum":
         return bool(DOCUMENT_NUMBER.search(text))
     if asked.kind == "count" and asked.counter:
-        counters = COUNTER_ALIASES.get(asked.counter, asked.counter)
-        return bool(re.search(_NUM + f"[{counters}]", text))
+        counters = COUNTER_ALIASES.get(asked.counter, (asked.counter,))
+        return bool(re.search(_NUM + f"(?:{'|'.join(counters)})", text))
     return True
 
 
@@ -250,10 +311,20 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf):
         return f"报告中没有关于“{''.join(asked.measure[:3])}”的句子"
     if not kind_fits(asked, sentence):
-        wanted = {"amount": "金额", "share": "比例", "date": "时间", "day": "日期", "year": "年份",
-                  "docnum": "文号"}.get(
+        wanted = {"amount": "金额", "share": "比例", "change": "增减幅度", "date": "时间", "day": "日期",
+                  "year": "年份", "docnum": "文号"}.get(
             asked.kind or "", f"以“{asked.counter}”计的数量")
         return f"相关句子没有给出所问的{wanted}"
+    values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
+    if asked.flow and values and all(_STOCK.search(c) and "新" not in c for c in values):
+        return "相关句子给出的是累计数，不是所问的新增数"
+    # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
+    unseen = idf("\uffff")
+    known = [w for w in asked.part if idf(w) < unseen]
+    if known and values:
+        rarest = max(known, key=idf)
+        if not any(rarest in c for c in values):
+            return f"相关句子给出的是总数，没有“{rarest}”这一项的数"
     return None
 
 
