@@ -8,6 +8,8 @@ question also gets the Chinese terms of its glossary phrases, for BM25 and the a
 
 from __future__ import annotations
 
+import pytest
+
 from reportqa.query.analyze import analyze
 from reportqa.query.glossary_en import chinese_terms
 from reportqa.query.spelling import Speller
@@ -66,6 +68,18 @@ def test_an_ordinal_with_spaces_and_full_width_digits_pins_its_number() -> None:
 
 def test_figures_in_the_question_are_pinned_too() -> None:
     assert analyze("5200.73亿元是哪一年的技术合同成交额？").numbers == ("5200.73",)
+
+
+def test_a_number_with_thousands_separators_is_one_number() -> None:
+    assert analyze("Which project raised 1,250 million yuan?").numbers == ("1250",)
+
+
+@pytest.mark.parametrize("question", [
+    "How many high-value invention patents did Shanghai have per 10,000 residents in 2025?",
+    "2025年上海每10万人拥有多少件高价值发明专利？",
+])
+def test_a_divisor_is_not_a_pinned_number(question: str) -> None:
+    assert analyze(question).numbers == ()
 
 
 # --- language ------------------------------------------------------------------------------------------

@@ -231,3 +231,15 @@ def test_a_counter_jieba_joins_to_the_next_character_is_still_a_counter() -> Non
 def test_a_real_word_after_how_many_is_not_a_counter() -> None:
     got = read_asked(analyze("2024年高新技术企业少交了多少所得税？"), TOKENIZER.tokenize, TOKENIZER.is_word)
     assert got.counter is None
+
+
+
+def test_a_which_city_question_needs_a_place_the_question_does_not_name() -> None:
+    question = "第10届中国（上海）国际技术进出口交易会的境外主宾城是哪座城市？"
+    assert asked(question).kind == "place"
+    assert reason(question, "第10届中国(上海)国际技术进出口交易会举办。") is not None
+    assert reason(question, "境外主宾城:日本大阪市", "中国(上海)国际技术进出口交易会(第10届)") is None
+
+
+def test_a_which_district_question_may_be_answered_by_the_passages_district_heading() -> None:
+    assert reason("上海哪个区的公共交通已经全部用上新能源车？", "全域新能源公交、出租车全覆盖。", "崇明区") is None

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from reportqa.query.languages import LanguageProfile, asks_name, asks_quantity, closest_language, profile
 from reportqa.text.zh import bare_years, clean_text, to_simplified
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A number the question pins: `18`, `4.5`, `10,000` (one number, read without its commas).
+_NUMBER = re.compile(r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d])")
+# A divisor is not pinned (`per 10,000 residents`, `每10万人`): the reports write 每万人口, no digits.
+_DIVISOR = re.compile(r"(?:\bper\s+|每)$", re.IGNORECASE)
 _ORDINAL = re.compile(r"第\s*(\d+)\s*[届次批个期]")
 # What a keyword query's length is measured without: spaces and sentence punctuation.
 _NOT_COUNTED = re.compile(r"[\s?？!！。,，]")
@@ -79,7 +82,9 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
     years = bare_years(normalized)
     ordinals = _ORDINAL.findall(normalized)
     numbers = tuple(dict.fromkeys(
-        [*ordinals, *(n for n in _NUMBER.findall(normalized) if not (len(n) == 4 and n.isdigit() and int(n) in years))]
+        [*ordinals, *(n for n in (m.group().replace(",", "") for m in _NUMBER.finditer(normalized)
+                                  if not _DIVISOR.search(normalized[:m.start()]))
+                      if not (len(n) == 4 and n.isdigit() and int(n) in years))]
     ))
     quantity = asks_quantity(normalized)
     stripped = _NOT_COUNTED.sub("", normalized)

@@ -103,7 +103,8 @@ class EnglishDictionary:
 
     def terms(self, english: str) -> list[str]:
         """The corpus words an English text's words and phrases stand for, phrases first, in order."""
-        words = _WORD.findall(english.lower())
+        # A hyphenated word is read as its words too (high-value → high value), as glosses write them.
+        words = _WORD.findall(english.lower().replace("-", " "))
         used = [w in STOPWORDS or w.isdigit() for w in words]
         out: list[str] = []
         for size in range(min(self._longest, len(words)), 0, -1):

@@ -20,6 +20,7 @@ from reportqa.index.base import SearchIndex
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
+from reportqa.rank.places import ALL_PLACES, DISTRICTS, PLACES
 from reportqa.rank.retrieval import Candidate, Retrieval
 from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
@@ -28,24 +29,6 @@ from reportqa.text.zh import text_years, to_simplified
 
 # A sentence that names something: a quoted name or a title.
 _NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
-# Provinces and major cities: a question about another place is not answered by Shanghai's figures.
-PLACES = tuple(
-    (
-        "北京 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 "
-        "湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 "
-        "新疆 香港 澳门 深圳 广州 杭州 南京 苏州 武汉 成都 西安 合肥 厦门 青岛 宁波 "
-        "无锡 长沙 郑州 济南 沈阳 大连 哈尔滨 长春 昆明 东莞 佛山 珠海 雄安 美国 日本 "
-        "韩国 德国 英国 法国 俄罗斯 印度 新加坡 欧盟 欧洲 "
-    ).split()
-)
-
-
-# Places a report's title may be about: the home city of the bundled reports, and the others.
-_ALL_PLACES = ("上海", *PLACES)
-# Shanghai's districts: a question about one district's figure is not answered by another's.
-DISTRICTS = tuple("黄浦 徐汇 长宁 静安 普陀 虹口 杨浦 闵行 宝山 嘉定 浦东 金山 松江 青浦 奉贤 崇明".split())
-
-
 @dataclass
 class SentenceChoice:
     """The answering sentence: offsets inside its chunk's text."""
@@ -269,12 +252,12 @@ class AnswerExtractor:
         A Suzhou report's figure does not answer a question about Shanghai, whatever its words
         share; a question that names no place may be answered by any report.
         """
-        asked = set(self.index.tokenize(query.normalized)) & set(_ALL_PLACES)
+        asked = set(self.index.tokenize(query.normalized)) & set(ALL_PLACES)
         if not asked:
             return None
         doc = self.index.documents.get(chunk.doc_id)
         title = to_simplified(getattr(doc, "title", "") or chunk.title)
-        return next((p for p in _ALL_PLACES if p in title and p not in asked), None)
+        return next((p for p in ALL_PLACES if p in title and p not in asked), None)
 
     def _sure(self, query: QueryInfo, asked: Asked, best: SentenceChoice) -> bool:
         """What "high" needs beyond word coverage (calibrated on the public question sets, see README).

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from reportqa.ingest.boilerplate import DOCUMENT_NUMBER
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
+from reportqa.rank.places import KNOWN_PLACES
 from reportqa.rank.tables import with_units
 
 # Words around a quantity that say nothing about which measure is asked.
@@ -36,6 +37,11 @@ _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
 _DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
 _YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
+# A question about where: a city, a province, a district, a site.
+_PLACE_ASK = re.compile(r"哪里|哪儿|在哪|哪座|哪个城市|哪一城市|哪个省|哪一省|哪个区|哪一个区|什么地方|"
+                        r"which (?:city|province|district)", re.IGNORECASE)
+# A place name as the reports write one: 大阪市, 浙江省, 嘉定区, 洋山港, 张江科学城.
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:省|市|区|县|镇|港|湾|岛|州|城)")
 _SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
 # A question about a change (`增长了百分之几`, `比一年前多了百分之几`): a growth rate answers it.
 _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|多了|少了|涨|降了|"
@@ -92,6 +98,8 @@ class Asked:
     head: str | None = None
     # It asks for new ones in a period (`新认定`), not for all there are (`累计`).
     flow: bool = False
+    # The question itself, normalised: a place it already names is not the place it asks for.
+    text: str = ""
     # The words naming the part of a whole it asks for (`三大母基金中，集成电路母基金的规模` → 集成电路):
     # the value must sit beside them, not beside the whole.
     part: tuple[str, ...] = ()
@@ -126,6 +134,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         kind = "date"
     elif _YEAR_ASK.search(text):
         kind = "year"
+    elif _PLACE_ASK.search(text):
+        kind = "place"
     elif _SHARE_ASK.search(text):
         kind = "change" if _CHANGE_ASK.search(text) and not re.search(r"比例|占比|比重|share|proportion", text,
                                                                        re.IGNORECASE) else "share"
@@ -153,6 +163,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
                  head=head.group(1)[-2:] if head and not kind and head.group(1)[-2:] not in _GENERIC_HEADS else None,
                  flow=bool(kind) and bool(_FLOW.search(text)) and not _STOCK.search(text),
+                 text=text,
                  part=_part_words(text, tokenize) if kind and query.profile.bridge is None else ())
 
 
@@ -275,6 +286,12 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     return total == 0 or sum(idf(w) for w in found) / total >= min_share
 
 
+def new_place(asked: Asked, text: str) -> bool:
+    """Whether the text names a place the question does not (a city, a province, a district…)."""
+    named = [m.group() for m in _PLACE.finditer(text)] + [p for p in KNOWN_PLACES if p in text]
+    return any(p not in asked.text for p in named)
+
+
 def kind_fits(asked: Asked, sentence: str) -> bool:
     """Whether the sentence holds a value of the asked kind (no kind asked: anything fits)."""
     text = with_units(sentence.replace("**", ""))  # a table row's units live in its label/header
@@ -310,6 +327,11 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.check_measure and asked.kind != "docnum" and not measure_found(
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf):
         return f"报告中没有关于“{''.join(asked.measure[:3])}”的句子"
+    if asked.kind == "place":
+        # The place may be the passage's heading (`崇明区`): read with the context.
+        if not new_place(asked, f"{sentence} {context}"):
+            return "相关句子没有给出所问的地点"
+        return None
     if not kind_fits(asked, sentence):
         wanted = {"amount": "金额", "share": "比例", "change": "增减幅度", "date": "时间", "day": "日期",
                   "year": "年份", "docnum": "文号"}.get(
