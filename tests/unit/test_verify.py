@@ -243,3 +243,17 @@ def test_a_which_city_question_needs_a_place_the_question_does_not_name() -> Non
 
 def test_a_which_district_question_may_be_answered_by_the_passages_district_heading() -> None:
     assert reason("上海哪个区的公共交通已经全部用上新能源车？", "全域新能源公交、出租车全覆盖。", "崇明区") is None
+
+
+def test_a_colloquial_word_the_corpus_never_uses_is_not_required_of_the_answer() -> None:
+    corpus_words = {"长三角", "技术", "难题", "项目", "联合", "攻关", "创新", "联合体"}
+
+    def idf(word: str) -> float:
+        return 1.0 if word in corpus_words else 5.0
+
+    question = "2025年长三角各地手拉手一起啃了多少个技术难题项目？"
+    sentence = "成立24家长三角创新联合体，开展联合攻关项目147个。"
+    assert why_not(asked(question), sentence, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is None
+    # Were they words of the reports, a sentence holding none of them would not name the measure.
+    assert why_not(asked(question), sentence, "", TOKENIZER.tokenize, lambda w: 5.0 if w == "\uffff" else 1.0,
+                   0.5, 2.0) is not None

@@ -282,8 +282,11 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
         return True
     if asked.whole:  # a keyword query names the measure itself: every one of its words
         return len(found) == len(asked.measure)
-    total = sum(idf(w) for w in asked.measure)
-    return total == 0 or sum(idf(w) for w in found) / total >= min_share
+    # A word the corpus never uses (a colloquial word) cannot be required of any sentence.
+    unseen = idf("\uffff")
+    known = [w for w in asked.measure if idf(w) < unseen] or list(asked.measure)
+    total = sum(idf(w) for w in known)
+    return total == 0 or sum(idf(w) for w in found if w in known) / total >= min_share
 
 
 def new_place(asked: Asked, text: str) -> bool:
