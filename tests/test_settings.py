@@ -36,7 +36,8 @@ runner = CliRunner()
 
 # Today's tuned values, written out so the test still means something once rank/ reads the settings groups.
 FUSION_DEFAULTS = {"dense": 1.0, "lexical": 0.3, "rrf_k": 10.0, "year_boost": 0.5, "sentence_weight": 0.5,
-                   "english_dense": 1.0, "english_lexical": 0.7, "keyword_dense": 0.6, "keyword_lexical": 1.2,
+                   "english_dense": 1.0, "english_lexical": 0.7, "english_terms_per_word": 2,
+                   "keyword_dense": 0.6, "keyword_lexical": 1.2,
                    "year_in_text": 1.0, "year_in_report": 0.7, "exhaustive_below": 5000, "depth": 50}
 ANSWER_DEFAULTS = {"dense": 1.0, "lexical": 0.6, "figure": 0.05, "name": 0.05, "retrieval": 4.0, "year": 0.05,
                    "year_conflict": 0.15, "missing_number": 0.15, "min_coverage": 0.05, "top_passages": 5,

@@ -47,7 +47,7 @@ from reportqa.schemas import (
     TimelineConflict,
     TimelinePoint,
 )
-from reportqa.settings import ServeSettings, Settings
+from reportqa.settings import FusionSettings, ServeSettings, Settings
 from reportqa.text.zh import clean_text, has_control_chars
 
 # The defaults, for the API's schema; a service enforces its own settings' values.
@@ -65,6 +65,8 @@ class Engine:
     retriever: Retriever
     extractor: AnswerExtractor
     speller: Speller
+    # Chinese words an English word is bridged to (settings `fusion.english_terms_per_word`).
+    terms_per_word: int = FusionSettings().english_terms_per_word
     # Read on the first English question (0.3 s), not at load: most engines never see one.
     _dictionary: EnglishDictionary | None = field(default=None, repr=False)
     _dictionary_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -73,7 +75,7 @@ class Engine:
     def load(cls, catalog: Catalog, model_checksum: str, settings: Settings) -> Engine:
         index = catalog.open(model_checksum=model_checksum)
         return cls(index, Retriever(index, settings.fusion), AnswerExtractor(index, settings.answer),
-                   Speller(index.lexical.vocabulary()))
+                   Speller(index.lexical.vocabulary()), settings.fusion.english_terms_per_word)
 
     def analyze(self, text: str) -> QueryInfo:
         """A question as this engine reads it: typos fixed against its corpus, English words
@@ -85,7 +87,7 @@ class Engine:
         with self._dictionary_lock:
             if self._dictionary is None:
                 lexical = self.index.lexical
-                self._dictionary = EnglishDictionary(lexical.vocabulary(), lexical.idf)
+                self._dictionary = EnglishDictionary(lexical.vocabulary(), lexical.idf, per_word=self.terms_per_word)
         return self._dictionary.terms(uncovered(english))
 
 

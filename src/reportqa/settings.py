@@ -118,6 +118,8 @@ class FusionSettings(_Group):
     english_lexical: float = setting(
         0.7, "Lexical-leg weight for English questions (their glossary's Chinese terms are searched; "
         "the English words are noise).", minimum=0)
+    english_terms_per_word: int = setting(
+        2, "Chinese words (CC-CEDICT's, kept to the corpus's) an English question word is bridged to.", minimum=0)
     keyword_dense: float = setting(0.6, "Dense-leg weight for short keyword queries.", minimum=0)
     keyword_lexical: float = setting(1.2, "Lexical-leg weight for short keyword queries.", minimum=0)
     year_in_text: float = setting(1.0, "Year affinity of a passage whose own text names the asked year.",

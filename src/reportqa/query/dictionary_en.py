@@ -11,9 +11,9 @@ question's Chinese view.
 
 A reverse dictionary is noisy (in → 其中, fair → 合理), so: function words are
 never looked up; a phrase of several words wins over its words (first batch →
-首批, not 首次 + 批量); and each English word keeps at most its two best Chinese
-words: a sense listed first before later ones (and within a sense, the gloss given first),
-then the word the corpus uses most.
+首批, not 首次 + 批量); and each English word keeps at most its best Chinese words
+(settings `fusion.english_terms_per_word`): a sense listed first before later
+ones (and within a sense, the gloss given first), then the word the corpus uses most.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from importlib import resources
+
+from reportqa.settings import FusionSettings
 
 # Words that carry no topic: looked up, they bring 其中 for "in", 暨 for "and".
 STOPWORDS = frozenset(
@@ -40,7 +42,7 @@ _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _LEAD = re.compile(r"^(?:to|a|an|the)\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'&-]*")
 MAX_GLOSS_WORDS = 4
-TERMS_PER_WORD = 2
+TERMS_PER_WORD = FusionSettings().english_terms_per_word
 
 
 def _glosses(definitions: str) -> Iterable[tuple[tuple[int, int], str]]:
@@ -78,7 +80,7 @@ class EnglishDictionary:
     """CC-CEDICT read backwards, kept to a corpus's vocabulary: `terms("visitors")` → ["观众"]."""
 
     def __init__(self, vocabulary: Iterable[str], frequency: Callable[[str], float] | None = None,
-                 lines: Iterable[str] | None = None) -> None:
+                 lines: Iterable[str] | None = None, per_word: int = TERMS_PER_WORD) -> None:
         words = set(vocabulary)
         # Rank among a gloss's words: a lower idf is a word the corpus uses more (its usual term).
         rarity = frequency or (lambda _w: 0.0)
@@ -94,7 +96,7 @@ class EnglishDictionary:
                 best = found[gloss].get(simplified)
                 if best is None or rank < best:
                     found[gloss][simplified] = rank
-        self._terms = {gloss: tuple(sorted(chinese, key=lambda w: (chinese[w], rarity(w), w))[:TERMS_PER_WORD])
+        self._terms = {gloss: tuple(sorted(chinese, key=lambda w: (chinese[w], rarity(w), w))[:per_word])
                        for gloss, chinese in found.items()}
         self._longest = max((len(g.split()) for g in self._terms), default=1)
 
