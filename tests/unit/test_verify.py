@@ -257,3 +257,10 @@ def test_a_colloquial_word_the_corpus_never_uses_is_not_required_of_the_answer()
     # Were they words of the reports, a sentence holding none of them would not name the measure.
     assert why_not(asked(question), sentence, "", TOKENIZER.tokenize, lambda w: 5.0 if w == "\uffff" else 1.0,
                    0.5, 2.0) is not None
+
+
+def test_the_word_naming_the_kind_of_value_is_not_the_measure() -> None:
+    measure = asked("2024年上海向国内外输出技术的合同成交额占比是多少？").measure
+    assert "占比" not in measure and "成交额" in measure
+    assert reason("2024年上海向国内外输出技术的合同成交额占比是多少？",
+                  "上海49项科技成果获国家科学技术奖，占全国18.7%，连续6年占比超过15%。") is not None

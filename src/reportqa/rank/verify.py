@@ -26,6 +26,7 @@ from reportqa.rank.tables import with_units
 _FILLER = frozenset(
     "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
     "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 一项 这一项 该项 "
+    "占比 比例 比重 "
     "according report reports shanghai".split()
 )
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
@@ -219,7 +220,7 @@ def _with_unknown_words(words: list[str], measure: tuple[str, ...]) -> tuple[str
         if len(w) == 1 and "\u4e00" <= w <= "\u9fff" and w not in _FILLER and w not in QUESTION_WORDS:
             run += w
             continue
-        if len(run) >= 2:
+        if len(run) >= 2 and run not in _FILLER:
             runs.append(run)
         run = ""
     return tuple(dict.fromkeys([*runs, *measure]))
