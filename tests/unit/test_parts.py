@@ -53,3 +53,18 @@ def test_a_short_follow_up_clause_borrows_the_words_of_the_clause_before() -> No
 def test_years_inside_a_title_or_a_range_are_not_parts() -> None:
     assert parts("《长三角地区一体化发展三年行动计划（2024—2026年）》一共提出了多少项重点任务？") == []
     assert asked_years("2024—2026年的行动计划") == ()
+
+
+def test_a_list_of_measures_asked_together_makes_one_part_per_measure_with_the_shared_context() -> None:
+    parts = split_parts("2019年度上海市科学技术奖中，自然科学奖、技术发明奖、科技进步奖和科学技术普及奖各有多少项？")
+    assert [p.label for p in parts] == ["自然科学奖", "技术发明奖", "科技进步奖", "科学技术普及奖"]
+    assert parts[3].text == "2019年度上海市科学技术奖中，科学技术普及奖有多少项？"
+
+
+def test_a_joining_character_inside_a_word_does_not_split_a_list_item() -> None:
+    parts = split_parts("2019年度科学技术奖中，技术发明奖和科学技术普及奖分别有多少项？")
+    assert [p.label for p in parts] == ["技术发明奖", "科学技术普及奖"]
+
+
+def test_a_list_without_its_own_context_clause_is_one_question() -> None:
+    assert split_parts("2025年上海生物医药BD交易数量和交易金额分别是多少？") == []

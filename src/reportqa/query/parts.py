@@ -4,7 +4,8 @@ Analysts compare an indicator across years (`2020年和2024年…分别有多少
 (`松江区…？同年全市…？`); one quoted sentence cannot answer that, and the best single
 sentence would silently drop a part. Each part becomes its own question, answered and
 verified on its own, in the order asked. The rules are about the shape of a question
-(several question marks; a list of years joined by 和/与/、/and), never about its topic.
+(several question marks; a list of years joined by 和/与/、/and; a list of measures asked
+together, `A、B和C各有多少`), never about its topic.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ _PLACE = re.compile(
     r"(?:黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|浦东新|浦东|金山|松江|青浦|奉贤|崇明)区?"
     r"|长三角G60科创走廊|G60科创走廊|临港新片区|全市|全国|长三角"
 )
+# A list of measures asked together after a comma: `…奖中，自然科学奖、技术发明奖和科技进步奖各有多少项`.
+_ITEM_LIST = re.compile(r"(?P<context>^.*[，,：:])\s*(?P<items>[^，,：:？?]{5,80}?)"
+                        r"\s*(?:分别|各自|各)(?P<ask>(?:有|是|为|达到?)?(?:多少|几).*)$")
+# The joining word before a list's last item, most telling first: 及 may sit inside a word (普及).
+_LAST_JOIN = ("和", "以及", "与", "及")
+_MIN_ITEM = 2
 # A follow-up clause this short (`2024年又新建了多少家`) borrows the previous clause's words.
 _SHORT_CLAUSE = 16
 
@@ -77,6 +84,32 @@ def _place(clause: str) -> str | None:
     return match.group(0) if match else None
 
 
+def _list_items(items: str) -> list[str]:
+    """`A、B和C` → [A, B, C]: split at 、, then the last piece at its joining word; [] if not a list."""
+    pieces = items.split("、")
+    last = pieces.pop()
+    for join in _LAST_JOIN:
+        head, _, tail = last.rpartition(join)
+        if len(head) >= _MIN_ITEM and len(tail) >= _MIN_ITEM:
+            pieces += [head, tail]
+            break
+    else:
+        if not pieces:
+            return []
+        pieces.append(last)
+    return pieces if len(pieces) >= 2 and all(len(p) >= _MIN_ITEM for p in pieces) else []
+
+
+def _split_items(text: str) -> list[Part]:
+    """One part per measure of a list asked together (`A、B和C各有多少项`), each with the shared context."""
+    match = _ITEM_LIST.match(text.strip())
+    if match is None:
+        return []
+    ask = match.group("ask")
+    ask = ask if ask.startswith(("有", "是", "为", "达")) else f"有{ask}"
+    return [Part(item, f"{match.group('context')}{item}{ask}") for item in _list_items(match.group("items"))]
+
+
 def split_parts(text: str, *, english: bool = False) -> list[Part]:
     """The parts of a normalised question; a single-part question gives an empty list."""
     clauses = _clauses(text)
@@ -110,4 +143,4 @@ def split_parts(text: str, *, english: bool = False) -> list[Part]:
             parts = [Part(place if unique and place else p.text[:16], p.text) for p, place in zip(parts, places,
                                                                                               strict=True)]
         return parts
-    return _split_years(text, english)
+    return _split_years(text, english) or ([] if english else _split_items(text))
