@@ -264,3 +264,22 @@ def test_the_word_naming_the_kind_of_value_is_not_the_measure() -> None:
     assert "占比" not in measure and "成交额" in measure
     assert reason("2024年上海向国内外输出技术的合同成交额占比是多少？",
                   "上海49项科技成果获国家科学技术奖，占全国18.7%，连续6年占比超过15%。") is not None
+
+
+def test_new_ones_are_not_answered_by_a_cumulative_count_that_says_how_they_came() -> None:
+    question = "2024年上海新增两院院士多少位？"
+    assert reason(question, "累计遴选引进488位领军人才担任“项目经理”，其中两院院士22名。") is not None
+
+
+def test_new_ones_are_not_answered_by_a_count_that_does_not_say_they_are_new() -> None:
+    assert reason("2024年上海新增两院院士多少位？", "近300位全球科学家、40余位两院院士及资深科学家参会。") is not None
+    assert reason("2023年上海新增两院院士多少位？", "2023年上海新当选两院院士18位。") is None
+
+
+def test_the_new_in_chuangxin_does_not_say_new_ones() -> None:
+    question = "2024年长三角国家技术创新中心当年新建了多少家研发载体？"
+    assert reason(question, "累计布局建设专业研究所、技术创新中心等研发载体103家。") is not None
+
+
+def test_a_place_in_the_question_is_not_a_measure_word() -> None:
+    assert "闵行区" not in asked("2024年闵行区“先投后股”政策累计支持了多少个项目？").measure

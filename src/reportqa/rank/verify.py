@@ -53,6 +53,10 @@ _CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|
 # New ones in a year (a flow) against all there are (a stock): `新认定…多少家` is not answered by `累计636家`.
 _FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评|新当选|新签")
 _STOCK = re.compile(r"累计|总数|总量|存量|有效期内|现有|总计|共计")
+# Words with 新 that do not say "new ones": 创新, 新型, 新兴…
+_NOT_NEW = re.compile(r"创新|新型|新兴|更新|革新|重新|最新|新区|新片区|新城|新能源|新材料|新赛道|新质|新一代|新一轮")
+# A sentence giving new ones says so: 新/增 or a verb of arrival (认定, 当选, 入选, 获批, 引进, 落户, 成立…).
+_FLOW_SAID = re.compile(r"新|增|当选|认定|入选|获批|引进|落户|成立|设立|建成|揭牌|签约|签署")
 # The part of a whole a question asks (`三大母基金中，集成电路母基金的规模`): what follows the lone 中.
 _PART_MARK = frozenset({"中", "其中"})
 _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
@@ -153,9 +157,12 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         words = []
     else:
         words = tokenize(_measure_text(re.sub(r"(?:19|20)\d\d\s*年?度?", "", text)))
+    # A place (嘉定区) is checked against the passage on its own: as a measure word it would let
+    # any sentence of that district's passage pass for the measure.
     content = list(dict.fromkeys(
         w for w in words
         if w not in QUESTION_WORDS and w.lower() not in _FILLER and len(w) > 1 and not w.isdigit()
+        and re.sub(r"新?区$", "", w) not in KNOWN_PLACES
     ))
     # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
     measure = tuple(w for w in content if not any(w != o and w in o for o in content))
@@ -342,8 +349,13 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked.kind or "", f"以“{asked.counter}”计的数量")
         return f"相关句子没有给出所问的{wanted}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
-    if asked.flow and values and all(_STOCK.search(c) and "新" not in c for c in values):
-        return "相关句子给出的是累计数，不是所问的新增数"
+    if asked.flow and values:
+        # `累计…103家` or `40余位两院院士` (at a forum) is not how many were new that year.
+        plain = _NOT_NEW.sub("", sentence)
+        if _STOCK.search(sentence) and not re.search("新|增", plain):
+            return "相关句子给出的是累计数，不是所问的新增数"
+        if not _FLOW_SAID.search(plain):
+            return "相关句子没有说是新增的数量"
     # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
     unseen = idf("\uffff")
     known = [w for w in asked.part if idf(w) < unseen]
