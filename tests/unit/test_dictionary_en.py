@@ -5,6 +5,8 @@
   looked up by their base form (viewed → 观看).
 - Function words (`in`, `and`) are never looked up; a phrase of several words wins over its
   words (first batch → 首批, not 首次); a sense listed first wins over a later one.
+- A place glossed with a description (`Shenzhen subprovincial city in …`) is found by its name; the
+  reports' own city (Shanghai), which every passage is about, is not looked up.
 - The installed dictionary is the one read by default, and it bridges real question words.
 """
 
@@ -23,8 +25,10 @@ LINES = [
     "海外 海外 [hai3 wai4] /overseas; abroad/",
     "國外 国外 [guo2 wai4] /abroad; external (affairs); overseas; foreign/",
     "遊客 游客 [you2 ke4] /traveler; tourist; visitors/",
+    "深圳 深圳 [Shen1 zhen4] /Shenzhen subprovincial city in Guangdong, special economic zone close to Hong Kong/",
+    "上海 上海 [Shang4 hai3] /Shanghai municipality, central east China/",
 ]
-VOCABULARY = {"观众", "观看", "其中", "首批", "首次", "批量", "海外", "国外"}
+VOCABULARY = {"观众", "观看", "其中", "首批", "首次", "批量", "海外", "国外", "深圳", "上海"}
 
 
 def dictionary() -> EnglishDictionary:
@@ -61,3 +65,11 @@ def test_the_installed_dictionary_bridges_words_no_glossary_lists() -> None:
     assert "直播" in real.terms("livestream")
     assert "贷款" in real.terms("loan product")
     assert "备案" in real.terms("passed the national filing process")
+
+
+def test_a_place_glossed_with_a_description_is_found_by_its_name() -> None:
+    assert dictionary().terms("the fair in Shenzhen") == ["深圳"]
+
+
+def test_the_reports_own_city_is_not_looked_up() -> None:
+    assert dictionary().terms("Shanghai") == []

