@@ -68,3 +68,21 @@ def test_a_joining_character_inside_a_word_does_not_split_a_list_item() -> None:
 
 def test_a_list_without_its_own_context_clause_is_one_question() -> None:
     assert split_parts("2025年上海生物医药BD交易数量和交易金额分别是多少？") == []
+
+
+def test_an_english_question_asking_a_second_thing_is_split_at_and_how_many() -> None:
+    got = parts("In 2024, how many cooperation projects were showcased at the Shanghai–Sanming event, "
+                "and how many were signed at the Shanghai–Hainan event in December?")
+    assert len(got) == 2
+    assert got[1][1].startswith("In 2024, how many were signed at the Shanghai–Hainan event")
+
+
+def test_a_short_english_follow_up_borrows_the_first_clauses_words() -> None:
+    got = parts("How many foreign-invested R&D centres had Shanghai accumulated by the end of January 2024, "
+                "and how many by the end of 2024?")
+    assert len(got) == 2 and "foreign-invested R&D centres" in got[1][1] and "2024" in got[1][1]
+
+
+def test_an_english_year_list_is_still_split_by_year() -> None:
+    assert [label for label, _ in parts("How many PCT patent applications did Shanghai record in 2020, "
+                                        "and how many in 2025?")] == ["2020", "2025"]

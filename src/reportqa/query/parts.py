@@ -110,6 +110,36 @@ def _split_items(text: str) -> list[Part]:
     return [Part(item, f"{match.group('context')}{item}{ask}") for item in _list_items(match.group("items"))]
 
 
+# An English question asking a second thing (`…, and how many were signed at …?`).
+_EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:how many|how much|how large|how big|what|which|where|when|who)\b)",
+                            re.IGNORECASE)
+# A follow-up English clause this short (`and how many by the end of 2024?`) borrows the first one's words.
+_EN_SHORT_CLAUSE = 40
+
+
+def _split_english_clauses(text: str) -> list[Part]:
+    """One part per `…, and how many …` clause of an English question, each dated as asked.
+
+    A clause without a year takes the first clause's (`In 2024, how many …, and how many …`); a
+    short one borrows the first clause's words. Labelled by year when those differ, else by text.
+    """
+    clauses = [c.strip(" ,?") for c in _EN_SECOND_ASK.split(text) if c.strip(" ,?")]
+    if len(clauses) < 2:
+        return []
+    first_years = asked_years(clauses[0])
+    out = []
+    for i, clause in enumerate(clauses):
+        if i > 0:
+            if len(clause) < _EN_SHORT_CLAUSE:
+                clause = f"{clause} {_ONE_YEAR.sub('', clauses[0]).strip()}"
+            if not asked_years(clause) and first_years:
+                clause = f"In {first_years[-1]}, {clause}"
+        out.append((asked_years(clause), f"{clause}?"))
+    years = [y[0] if len(y) == 1 else None for y, _ in out]
+    by_year = None not in years and len(set(years)) == len(years)
+    return [Part(str(year) if by_year else clause[:24], clause) for year, (_, clause) in zip(years, out, strict=True)]
+
+
 def split_parts(text: str, *, english: bool = False) -> list[Part]:
     """The parts of a normalised question; a single-part question gives an empty list."""
     clauses = _clauses(text)
@@ -143,4 +173,6 @@ def split_parts(text: str, *, english: bool = False) -> list[Part]:
             parts = [Part(place if unique and place else p.text[:16], p.text) for p, place in zip(parts, places,
                                                                                               strict=True)]
         return parts
-    return _split_years(text, english) or ([] if english else _split_items(text))
+    if english:
+        return _split_years(text, english) or _split_english_clauses(text)
+    return _split_years(text, english) or _split_items(text)
