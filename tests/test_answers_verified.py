@@ -45,6 +45,36 @@ def test_a_question_no_sentence_answers_abstains_and_says_why(client: httpx.Clie
     assert body["results"], "the closest passages are still listed as related"
 
 
+@pytest.mark.parametrize(("question", "because"), [
+    # The reports give the three funds' 1000亿元 together, not the integrated-circuit fund's own size.
+    ("2024年设立的三大先导产业母基金中，集成电路母基金的规模是多少亿元？", "集成电路"),
+    # They give the running total of foreign R&D centres for 2025 (累计636家), not the year's new ones.
+    ("2025年上海新认定了多少家外资研发中心？", "新增"),
+    # The 7 bases were recognised by 长宁区; 奉贤区's passage gives no such count.
+    ("2024年奉贤区全年认定了几家硕博士创新实践基地？", "奉贤"),
+])
+def test_a_near_miss_of_another_part_year_or_district_abstains_and_says_why(client: httpx.Client, question: str,
+                                                                            because: str) -> None:
+    body = search(client, question)
+    assert body["no_answer"] and body["answers"] == []
+    assert because in body["no_answer_reason"]
+
+
+def test_the_district_that_gave_the_figure_is_answered(client: httpx.Client) -> None:
+    body = search(client, "2024年长宁区全年认定了几家硕博士创新实践基地？")
+    assert not body["no_answer"] and "7家硕博士创新实践基地" in body["answers"][0]["plain_text"]
+
+
+@pytest.mark.parametrize(("question", "quoted"), [
+    ("Roughly how many visitors did the 10th China (Shanghai) International Technology Fair draw?", "5万人次"),
+    ("How many times was the online livestream of the 17th Pujiang Innovation Forum viewed?", "6000万次"),
+])
+def test_an_english_question_in_words_no_glossary_lists_is_answered(client: httpx.Client, question: str,
+                                                                   quoted: str) -> None:
+    body = search(client, question)
+    assert not body["no_answer"] and quoted in body["answers"][0]["plain_text"]
+
+
 def test_a_keyword_filtered_to_a_report_without_it_does_not_quote_another_figure(client: httpx.Client) -> None:
     body = search(client, "技术合同成交额", doc="2024-ch8")
     assert body["no_answer"] or all("技术合同成交额" in a["text"] for a in body["answers"])
