@@ -283,3 +283,13 @@ def test_the_new_in_chuangxin_does_not_say_new_ones() -> None:
 
 def test_a_place_in_the_question_is_not_a_measure_word() -> None:
     assert "闵行区" not in asked("2024年闵行区“先投后股”政策累计支持了多少个项目？").measure
+
+
+@pytest.mark.parametrize(("question", "flow"), [
+    ("How many new unicorn companies emerged in Shanghai in 2024?", True),
+    ("How many new-type R&D institutions does Shanghai have?", False),
+    ("《中国区域科技创新评价报告》中上海的综合科技创新水平排名第几？", False),  # 创新评价 is not 新评
+    ("2023年上海新评上了几位两院院士？", True),
+])
+def test_a_question_about_new_ones_is_read_in_chinese_and_english(question: str, flow: bool) -> None:
+    assert asked(question).flow is flow

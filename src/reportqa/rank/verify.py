@@ -51,8 +51,10 @@ _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降�
 _CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|增加|上升|回落|减少)(?:了|达到?|为|约|近|超过?|\s)*"
                           r"\d[\d.]*\s*%")
 # New ones in a year (a flow) against all there are (a stock): `新认定…多少家` is not answered by `累计636家`.
-_FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评|新当选|新签")
-_STOCK = re.compile(r"累计|总数|总量|存量|有效期内|现有|总计|共计")
+_FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评上|新当选|新签"
+                   r"|\bnewly\b|\bnew\b(?![- ](?:type|energy|materials?|drugs?)\b)", re.IGNORECASE)
+_STOCK = re.compile(r"累计|总数|总量|存量|有效期内|现有|总计|共计|\bin total\b|\bcumulative|\baccumulated\b|\bso far\b",
+                    re.IGNORECASE)
 # Words with 新 that do not say "new ones": 创新, 新型, 新兴…
 _NOT_NEW = re.compile(r"创新|新型|新兴|更新|革新|重新|最新|新区|新片区|新城|新能源|新材料|新赛道|新质|新一代|新一轮")
 # A sentence giving new ones says so: 新/增 or a verb of arrival (认定, 当选, 入选, 获批, 引进, 落户, 成立…).
@@ -170,7 +172,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     return Asked(_with_unknown_words(words, measure), kind, counter,
                  check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
                  head=head.group(1)[-2:] if head and not kind and head.group(1)[-2:] not in _GENERIC_HEADS else None,
-                 flow=bool(kind) and bool(_FLOW.search(text)) and not _STOCK.search(text),
+                 flow=(bool(kind) or query.asks_quantity) and bool(_FLOW.search(_NOT_NEW.sub("", text)))
+                 and not _STOCK.search(text),
                  text=text,
                  part=_part_words(text, tokenize) if kind and query.profile.bridge is None else ())
 
