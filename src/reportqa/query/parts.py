@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from textwrap import shorten
 
 from reportqa.text.zh import bare_years
 
@@ -115,6 +116,8 @@ _EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:how many|how much|how large|how b
                             re.IGNORECASE)
 # A follow-up English clause this short (`and how many by the end of 2024?`) borrows the first one's words.
 _EN_SHORT_CLAUSE = 40
+# An English clause part is labelled by its opening words, cut at a word.
+_EN_LABEL = 36
 
 
 def _split_english_clauses(text: str) -> list[Part]:
@@ -137,7 +140,8 @@ def _split_english_clauses(text: str) -> list[Part]:
         out.append((asked_years(clause), f"{clause}?"))
     years = [y[0] if len(y) == 1 else None for y, _ in out]
     by_year = None not in years and len(set(years)) == len(years)
-    return [Part(str(year) if by_year else clause[:24], clause) for year, (_, clause) in zip(years, out, strict=True)]
+    return [Part(str(year) if by_year else shorten(clause, _EN_LABEL, placeholder="…"), clause)
+            for year, (_, clause) in zip(years, out, strict=True)]
 
 
 def split_parts(text: str, *, english: bool = False) -> list[Part]:
