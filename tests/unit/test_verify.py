@@ -6,7 +6,7 @@ import pytest
 
 from reportqa.index.tokenizer import ChineseTokenizer
 from reportqa.query.analyze import analyze
-from reportqa.rank.verify import Asked, kind_fits, read_asked, why_not
+from reportqa.rank.verify import Asked, kind_fits, read_asked, value_beside_measure, why_not
 
 TOKENIZER = ChineseTokenizer()
 
@@ -293,3 +293,31 @@ def test_a_place_in_the_question_is_not_a_measure_word() -> None:
 ])
 def test_a_question_about_new_ones_is_read_in_chinese_and_english(question: str, flow: bool) -> None:
     assert asked(question).flow is flow
+
+
+def test_a_count_of_visits_is_a_count_in_renci() -> None:
+    got = asked("第10届交易会吸引的观众有多少人次？")
+    assert (got.kind, got.counter) == ("count", "人次")
+
+
+def test_new_said_elsewhere_in_the_sentence_does_not_make_a_running_total_new() -> None:
+    question = "2020年上海当年新建了几家“一带一路”国际联合实验室？"
+    sentence = "主动融入和服务“双循环”新发展格局，累计与20多个国家签订合作协议，建设“一带一路”国际联合实验室22家。"
+    assert reason(question, sentence) is not None
+
+
+def test_new_said_in_the_clause_before_the_value_counts() -> None:
+    assert reason("2020年上海新认定了多少家高新技术企业？", "全年新认定高新技术企业，共计7396家。") is None
+
+
+def test_one_word_of_the_measure_changed_is_another_measure() -> None:
+    question = "2025年上海PCT专利授权量是多少件？"
+    assert reason_with_rarity(question, "每万人口高价值发明专利数65件，PCT专利申请量7446件。") is not None
+    assert reason_with_rarity(question, "PCT专利授权量1200件。") is None
+
+
+def test_the_asked_attribute_is_needed_for_high_confidence_only() -> None:
+    got = asked("第10届交易会的主题是什么？")
+    assert got.attribute == "主题"
+    assert reason("第10届交易会的主题是什么？", "6月，第10届交易会举办。") is None  # may answer, at most medium
+    assert not value_beside_measure(got, "6月，第10届交易会举办。", TOKENIZER.tokenize, lambda _: 1.0)

@@ -32,7 +32,7 @@ _FILLER = frozenset(
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
 _ASK = re.compile(
     r"(?:一共|总共|共|累计|分别|各)?(?:有|是|为|达到|达)?(?:多少|几)(?:钱|亿元|万元|亿|万)?"
-    r"(小时|[家项件人个篇款所位名场次批台套座起元天倍吨亩])?")
+    r"(小时|人次|[家项件人个篇款所位名场次批台套座起元天倍吨亩])?")
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
@@ -76,12 +76,15 @@ COUNTER_ALIASES: dict[str, tuple[str, ...]] = {
     "人": ("人", "名", "位"), "位": ("位", "人", "名"), "名": ("名", "人", "位"), "家": ("家",),
     "个": ("个", "家", "项", "所", "座", "台", "套", "款", "种"), "项": ("项", "个"), "件": ("件", "项"),
     "次": ("次", "场"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
-    "小时": ("小时", "机时"), "天": ("天", "日")}
+    "小时": ("小时", "机时"), "天": ("天", "日"), "人次": ("人次", "人")}
 # The noun a "what" question asks for (`什么机制？`, `什么样的研究机构`): its last two characters are the
 # head of the compound (机制, 机构), which a sentence naming the asked thing should carry.
 # Heads that ask for a name without saying of what kind (`叫什么名字`): any name answers them.
 _GENERIC_HEADS = frozenset("名字 名称 称号 意思 内容 东西 地方 样子".split())
 _NAME_HEAD = re.compile(r"什么(?:样的?)?([\u4e00-\u9fff]{2,8})[？?吗呢。]?$")
+# The attribute a "what is X's A" question asks (`…交易会的主题分别是什么`): a sentence naming it may be a
+# high-confidence answer; one that does not (the title quoted as `“…”`) may still answer.
+_ATTRIBUTE = re.compile(r"的([\u4e00-\u9fff]{2,4}?)(?:分别|各自|各)?(?:是|叫|为)(?:什么|哪些|哪个|哪一个)")
 _AMOUNT = re.compile(_NUM + r"(?:美元|元)")
 _SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月")
@@ -103,6 +106,8 @@ class Asked:
     whole: bool = False
     # The head noun a "what" question asks for (`机制` of `什么机制`), None for other questions.
     head: str | None = None
+    # The attribute a "what is X's A" question asks (`主题` of `…的主题是什么`), None for other questions.
+    attribute: str | None = None
     # It asks for new ones in a period (`新认定`), not for all there are (`累计`).
     flow: bool = False
     # The question itself, normalised: a place it already names is not the place it asks for.
@@ -175,6 +180,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  flow=(bool(kind) or query.asks_quantity) and bool(_FLOW.search(_NOT_NEW.sub("", text)))
                  and not _STOCK.search(text),
                  text=text,
+                 attribute=attribute.group(1) if (attribute := _ATTRIBUTE.search(text)) and not kind else None,
                  part=_part_words(text, tokenize) if kind and query.profile.bridge is None else ())
 
 
@@ -300,6 +306,29 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     return total == 0 or sum(idf(w) for w in found if w in known) / total >= min_share
 
 
+def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], distinctive_idf: float) -> str | None:
+    """The word a sentence has where the question has another of the same shape: asked `专利授权量`,
+    the sentence says `专利申请量` — one word of the measure changed, a different measure. Returns
+    the sentence's phrase, or None.
+
+    Only a rare word (idf ≥ `distinctive_idf`) that the sentence lacks, ending in a character naming
+    a quantity (量, 额, 数, 率), where the sentence has another word of its length and last character
+    after the same two characters as in the question.
+    """
+    text = sentence.replace("**", "")
+    for word in asked.measure:
+        if len(word) < 2 or word[-1] not in "量额数率" or word in text or idf(word) < distinctive_idf:
+            continue
+        at = asked.text.find(word)
+        before = asked.text[max(0, at - 2):at] if at >= 2 else ""
+        if not _HAN_WORD.fullmatch(before or "-"):
+            continue
+        other = re.search(f"{re.escape(before)}[\u4e00-\u9fff]{{{len(word) - 1}}}{re.escape(word[-1])}", text)
+        if other and other.group() != before + word:
+            return other.group()
+    return None
+
+
 def new_place(asked: Asked, text: str) -> bool:
     """Whether the text names a place the question does not (a city, a province, a district…)."""
     named = [m.group() for m in _PLACE.finditer(text)] + [p for p in KNOWN_PLACES if p in text]
@@ -341,6 +370,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.check_measure and asked.kind != "docnum" and not measure_found(
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf):
         return f"报告中没有关于“{''.join(asked.measure[:3])}”的句子"
+    if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
+        return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     if asked.kind == "place":
         # The place may be the passage's heading (`崇明区`): read with the context.
         if not new_place(asked, f"{sentence} {context}"):
@@ -353,11 +384,14 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return f"相关句子没有给出所问的{wanted}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
     if asked.flow and values:
-        # `累计…103家` or `40余位两院院士` (at a forum) is not how many were new that year.
-        plain = _NOT_NEW.sub("", sentence)
-        if _STOCK.search(sentence) and not re.search("新|增", plain):
+        # `累计…103家` or `40余位两院院士` (at a forum) is not how many were new that year. What says
+        # "new" is read beside the value: its clause and the one before (`新认定…，共计7396家`).
+        clauses = _CLAUSE.split(sentence.replace("**", ""))
+        near = " ".join(_NOT_NEW.sub("", " ".join(clauses[max(0, i - 1):i + 1]))
+                        for i, c in enumerate(clauses) if c in values)
+        if _STOCK.search(sentence) and not re.search("新|增", near):
             return "相关句子给出的是累计数，不是所问的新增数"
-        if not _FLOW_SAID.search(plain):
+        if not _FLOW_SAID.search(near):
             return "相关句子没有说是新增的数量"
     # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
     unseen = idf("\uffff")
@@ -384,6 +418,8 @@ def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], 
     """
     text = sentence.replace("**", "")
     if asked.head and asked.head not in text:  # `什么机制？` is not answered by a sentence naming no 机制
+        return False
+    if asked.attribute and asked.attribute not in text:  # `…的主题是什么？`: a sentence naming no 主题
         return False
     if not asked.measure:
         return True
