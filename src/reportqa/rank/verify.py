@@ -300,10 +300,15 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     if asked.whole:  # a keyword query names the measure itself: every one of its words
         return len(found) == len(asked.measure)
     # A word the corpus never uses (a colloquial word) cannot be required of any sentence.
-    unseen = idf("\uffff")
-    known = [w for w in asked.measure if idf(w) < unseen] or list(asked.measure)
+    known = corpus_words(asked.measure, idf) or list(asked.measure)
     total = sum(idf(w) for w in known)
     return total == 0 or sum(idf(w) for w in found if w in known) / total >= min_share
+
+
+def corpus_words(words: tuple[str, ...], idf: Callable[[str], float]) -> list[str]:
+    """The words the corpus uses: those rarer than a word it never says (the idf of an unseen token)."""
+    unseen = idf("\uffff")
+    return [w for w in words if idf(w) < unseen]
 
 
 def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], distinctive_idf: float) -> str | None:
@@ -320,8 +325,8 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
         if len(word) < 2 or word[-1] not in "量额数率" or word in text or idf(word) < distinctive_idf:
             continue
         at = asked.text.find(word)
-        before = asked.text[max(0, at - 2):at] if at >= 2 else ""
-        if not _HAN_WORD.fullmatch(before or "-"):
+        before = asked.text[at - 2:at] if at >= 2 else ""
+        if not _HAN_WORD.fullmatch(before):
             continue
         other = re.search(f"{re.escape(before)}[\u4e00-\u9fff]{{{len(word) - 1}}}{re.escape(word[-1])}", text)
         if other and other.group() != before + word:
@@ -394,8 +399,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         if not _FLOW_SAID.search(near):
             return "相关句子没有说是新增的数量"
     # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
-    unseen = idf("\uffff")
-    known = [w for w in asked.part if idf(w) < unseen]
+    known = corpus_words(asked.part, idf)
     if known and values:
         rarest = max(known, key=idf)
         if not any(rarest in c for c in values):
