@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from reportqa.durable import fsync_dir
 from reportqa.errors import REBUILD_HINT, IndexCorruptError, IndexNotFoundError, ReportQAError, StaleIndexError
 from reportqa.index.base import IndexContents, SearchIndex
 from reportqa.index.bm25_store import BM25Index, BM25Store
@@ -456,7 +457,7 @@ def publish(root: Path, staging: Path) -> str:
         pointer.unlink(missing_ok=True)
         shutil.rmtree(final, ignore_errors=True)
         raise
-    _fsync_dir(root)
+    fsync_dir(root)
     remove_stale(root, keep=final.name)
     return final.name
 
@@ -513,14 +514,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager

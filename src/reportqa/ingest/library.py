@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from reportqa.durable import fsync_dir
 from reportqa.errors import ReportQAError
 from reportqa.ingest.corpus import MANIFEST_NAME, read_manifest, report_files, safe_id
 from reportqa.ingest.loaders import SUPPORTED_SUFFIXES
@@ -554,7 +555,7 @@ class Library:
             try:
                 for name, upload, _ in planned:
                     written.append(self._store(upload, name))
-                _fsync_dir(self.corpus_dir)
+                fsync_dir(self.corpus_dir)
             except BaseException as exc:
                 for path in written:
                     path.unlink(missing_ok=True)
@@ -617,8 +618,8 @@ class Library:
                     os.rename(target, entry.path)  # put the file back: both as they were
                     raise
             with contextlib.suppress(OSError):
-                _fsync_dir(self.corpus_dir)
-                _fsync_dir(trash)
+                fsync_dir(self.corpus_dir)
+                fsync_dir(trash)
             return target
 
     # ----- helpers
@@ -681,7 +682,7 @@ class Library:
         finally:
             temp.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
-            _fsync_dir(self.corpus_dir)
+            fsync_dir(self.corpus_dir)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -735,9 +736,3 @@ def _cause(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from textwrap import shorten
 
+from reportqa.text.places import DISTRICTS
 from reportqa.text.zh import bare_years
 
 _YEAR = r"(?:19|20)\d\d"
@@ -31,7 +32,7 @@ _MIN_CLAUSE = 4
 _NOT_ASKED = re.compile(rf"《[^》]*》|{_YEAR}\s*年?\s*[—–\-~～至到]+\s*{_YEAR}")
 # Places a question may compare: Shanghai's districts, the whole city, the regions around it.
 _PLACE = re.compile(
-    r"(?:黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|浦东新|浦东|金山|松江|青浦|奉贤|崇明)区?"
+    rf"(?:{'|'.join(sorted({*DISTRICTS, '浦东新'}, key=lambda p: (-len(p), p)))})区?"
     r"|长三角G60科创走廊|G60科创走廊|临港新片区|全市|全国|长三角"
 )
 # A list of measures asked together after a comma: `…奖中，自然科学奖、技术发明奖和科技进步奖各有多少项`.

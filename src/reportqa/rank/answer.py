@@ -20,10 +20,10 @@ from reportqa.index.base import SearchIndex
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
-from reportqa.rank.places import ALL_PLACES, DISTRICTS, PLACES
 from reportqa.rank.retrieval import Candidate, Retrieval
 from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
+from reportqa.text.places import ALL_PLACES, DISTRICTS, PLACES
 from reportqa.text.zh import FIGURE as _FIGURE
 from reportqa.text.zh import text_years, to_simplified
 
@@ -190,6 +190,7 @@ class AnswerExtractor:
         if not w.verify or not choices:
             return (choices[0] if choices else None), ""
         first_failure = ""
+        question_tokens = set(self.index.tokenize(query.normalized))
         for choice in choices[: w.verify_candidates]:
             chunk = choice.candidate.chunk
             text = to_simplified(choice.text.replace("**", ""))
@@ -209,7 +210,7 @@ class AnswerExtractor:
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
             if reason is None and (place := self._other_place(query, chunk)):
                 reason = f"相关句子出自关于{place}的报告"
-            if reason is None and (place := _missing_place(set(self.index.tokenize(query.normalized)), chunk)):
+            if reason is None and (place := _missing_place(question_tokens, chunk)):
                 reason = f"相关段落没有涉及{place}"
             if reason is None and not self._pins_met(chunk, query.numbers):
                 reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"

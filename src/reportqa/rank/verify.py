@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from reportqa.ingest.boilerplate import DOCUMENT_NUMBER
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
-from reportqa.rank.places import KNOWN_PLACES
 from reportqa.rank.tables import with_units
+from reportqa.text.places import KNOWN_PLACES
 
 # Words around a quantity that say nothing about which measure is asked.
 _FILLER = frozenset(

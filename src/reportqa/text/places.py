@@ -4,7 +4,8 @@ Shanghai's districts.
 A gazetteer, not a list of answers: a question about another place is not answered by
 Shanghai's figures, a question about one district not by another district's, and a "which
 city" question needs a place in its answer. Places the reports write with a suffix (大阪市,
-浙江省, 洋山港) are also found by their shape (rank/verify.py `_PLACE`).
+浙江省, 洋山港) are also found by their shape (rank/verify.py `_PLACE`). The lowest layer holds
+it, so that query analysis (the parts of a question) and ranking read the same list.
 """
 
 from __future__ import annotations
