@@ -60,6 +60,28 @@ def test_a_near_miss_of_another_part_year_or_district_abstains_and_says_why(clie
     assert because in body["no_answer_reason"]
 
 
+@pytest.mark.parametrize(("question", "because"), [
+    # The 2025 report names Singapore, Finland and Queensland as partners; Canada nowhere.
+    ("2025年上海与加拿大哪个省深化了双边科技合作机制？", "加拿大"),
+    # Class 1 drug counts are given for 2023-2025; the 2020 report's nearest sentence is about rent relief.
+    ("How many class 1 innovative drugs were approved in Shanghai in 2020?", "innovative drugs"),
+    # The pipeline's 1283 companies are a running total, not the year's newcomers.
+    ("2020年当年新纳入上海科创企业上市培育库的企业有多少家？", "新增"),
+    # The reply lists no e-mail address (its contact lines are not quotable text either).
+    ("What email address is given for the contact person of the reply to deputy Wang Hong?", "电子邮箱"),
+])
+def test_a_near_miss_of_another_country_year_flow_or_detail_abstains_and_says_why(
+        client: httpx.Client, question: str, because: str) -> None:
+    body = search(client, question)
+    assert body["no_answer"] and body["answers"] == []
+    assert because in body["no_answer_reason"]
+
+
+def test_the_year_that_gives_the_english_figure_is_answered(client: httpx.Client) -> None:
+    body = search(client, "How many class 1 innovative drugs were approved in Shanghai in 2025?")
+    assert "9个1类创新药" in body["answer"]["text"]
+
+
 def test_the_district_that_gave_the_figure_is_answered(client: httpx.Client) -> None:
     body = search(client, "2024年长宁区全年认定了几家硕博士创新实践基地？")
     assert not body["no_answer"] and "7家硕博士创新实践基地" in body["answers"][0]["plain_text"]

@@ -28,6 +28,7 @@ from reportqa.query.glossary_en import uncovered
 from reportqa.query.languages import SEARCHABLE as _SEARCHABLE
 from reportqa.query.languages import check_language
 from reportqa.query.parts import split_parts
+from reportqa.query.rendering import Rendering
 from reportqa.query.spelling import Speller
 from reportqa.rank.answer import AnswerExtractor, AnswerResult
 from reportqa.rank.retrieval import LegWeights, Retriever
@@ -80,15 +81,25 @@ class Engine:
     def analyze(self, text: str) -> QueryInfo:
         """A question as this engine reads it: typos fixed against its corpus, English words
         bridged to its corpus's Chinese words."""
-        return analyze(text, correct=self.speller.correct, expand=self.english_terms)
+        return analyze(text, correct=self.speller.correct, expand=self.english_terms, render=self.english_renderings)
 
     def english_terms(self, english: str) -> list[str]:
         """The corpus's Chinese words for an English question's words the glossary does not cover."""
+        return self.dictionary().terms(uncovered(english))
+
+    def english_renderings(self, english: str) -> list[Rendering]:
+        """Those words one by one, each with every corpus word the dictionary gives it (the answer
+        check asks for any one of them, so a wider rendering only makes it more lenient)."""
+        return self.dictionary().renderings(uncovered(english),
+                                            per_word=self.extractor.weights.english_check_terms)
+
+    def dictionary(self) -> EnglishDictionary:
+        """The English dictionary kept to this index's words, read on first use."""
         with self._dictionary_lock:
             if self._dictionary is None:
                 lexical = self.index.lexical
                 self._dictionary = EnglishDictionary(lexical.vocabulary(), lexical.idf, per_word=self.terms_per_word)
-        return self._dictionary.terms(uncovered(english))
+            return self._dictionary
 
 
 def validate_query(q: str | None, max_chars: int = MAX_QUERY_CHARS) -> str:

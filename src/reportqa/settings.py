@@ -175,6 +175,12 @@ class AnswerSettings(_Group):
         minimum=0)
     measure_idf: float = setting(
         2.0, "A measure word this rare (BM25 idf) found in the sentence is enough to name the measure.", minimum=0)
+    english_min_measure: float = setting(
+        0.0, "An English question's asked thing (`how many X`): share (IDF-weighted) of its words, through their "
+        "Chinese renderings, an answer sentence or its headings must exceed (0: at least one of them).", minimum=0)
+    english_check_terms: int = setting(
+        4, "Chinese renderings per English word the answer check accepts (any one of them names the word).",
+        minimum=1)
     max_parts: int = setting(6, "Most parts (years, places) of one question answered; the rest are listed missing.",
                              minimum=1)
     heading_chars: int = setting(

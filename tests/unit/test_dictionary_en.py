@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from reportqa.query.dictionary_en import EnglishDictionary
+from reportqa.query.rendering import Rendering
 
 LINES = [
     "# CC-CEDICT test lines",
@@ -73,3 +74,16 @@ def test_a_place_glossed_with_a_description_is_found_by_its_name() -> None:
 
 def test_the_reports_own_city_is_not_looked_up() -> None:
     assert dictionary().terms("Shanghai") == []
+
+
+def test_renderings_keep_each_english_word_with_its_own_chinese_words() -> None:
+    """The answer check asks word by word (is *visitors* in the sentence?), so the words stay apart."""
+    assert dictionary().renderings("how many visitors watched the first batch") == [
+        Rendering("first batch", ("首批",)), Rendering("visitors", ("观众",)), Rendering("watched", ("观看",))]
+
+
+def test_renderings_may_keep_more_words_than_retrieval_does() -> None:
+    """Retrieval takes one word per English word here; the check accepts any of a wider set."""
+    narrow = EnglishDictionary(VOCABULARY, lines=LINES, per_word=1)
+    assert narrow.terms("overseas") == ["海外"]
+    assert narrow.renderings("overseas", per_word=3) == [Rendering("overseas", ("海外", "国外"))]

@@ -6,7 +6,7 @@ import pytest
 
 from reportqa.index.tokenizer import ChineseTokenizer
 from reportqa.query.analyze import analyze
-from reportqa.rank.verify import Asked, kind_fits, read_asked, value_beside_measure, why_not
+from reportqa.rank.verify import Asked, english_head, kind_fits, read_asked, value_beside_measure, why_not
 
 TOKENIZER = ChineseTokenizer()
 
@@ -321,3 +321,80 @@ def test_the_asked_attribute_is_needed_for_high_confidence_only() -> None:
     assert got.attribute == "主题"
     assert reason("第10届交易会的主题是什么？", "6月，第10届交易会举办。") is None  # may answer, at most medium
     assert not value_beside_measure(got, "6月，第10届交易会举办。", TOKENIZER.tokenize, lambda _: 1.0)
+
+
+# An idf for English checks: every corpus word equally common, an unseen one (`\uffff`) rarer.
+def _idf(word: str) -> float:
+    return 5.0 if word == "\uffff" else 1.0
+
+
+def reason_in_corpus(question: str, sentence: str, context: str = "") -> str | None:
+    """`reason` with an index whose corpus uses every word asked (`reason`'s counts none as used)."""
+    return why_not(asked(question), sentence, context, TOKENIZER.tokenize, _idf, 0.5, 2.0)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("2024年在沪全国重点实验室的数量在全国排第几？", "rank"),
+    ("Where did the Shanghai-Suzhou cluster rank in the Global Innovation Index 2024?", "rank"),
+    ("What was the total valuation of Shanghai's unicorn companies on the 2025 Hurun list?", "amount"),
+    ("How many innovation service stations has the Yangtze River Delta set up?", "count"),
+    ("In which venue was the 7th World Laureates Forum held?", "place"),
+    ("What email address is given for the contact person of the reply?", "email"),
+    ("答复里留的联系电话是多少？", "phone"),
+])
+def test_more_kinds_of_value_are_read_off_the_question(question: str, kind: str) -> None:
+    assert asked(question).kind == kind
+
+
+def test_an_events_ordinal_is_not_a_rank() -> None:
+    """`第几届` asks which edition, not a standing in a ranking."""
+    assert asked("2024年举办的上海科技传播大会是第几届？").kind != "rank"
+
+
+def test_a_rank_is_a_standing_not_an_ordinal_of_something_else() -> None:
+    rank = asked("2024年在沪全国重点实验室的数量在全国排第几？")
+    assert kind_fits(rank, "实现14个领域全覆盖、数量保持全国第二") is True
+    assert kind_fits(rank, "市委科技委第一次会议、部市工作协调机制第一次会议顺利召开") is False
+
+
+def test_an_english_how_many_needs_a_number_whatever_its_counter() -> None:
+    count = asked("How many enterprises were newly certified as high-tech enterprises in Shanghai in 2024?")
+    assert kind_fits(count, "支持外资企业在沪设立全球研发中心和开放式创新平台。") is False
+    assert kind_fits(count, "全年新认定高新技术企业7396家") is True
+
+
+def test_a_contact_detail_the_reply_does_not_give_is_not_answered_by_its_salutation() -> None:
+    assert reason("What email address is given for the contact person of the reply?",
+                  "汪泓代表：您提出的“打造具有世界影响力科技创新中心的挑战及建议”收悉。") is not None
+
+
+def test_the_english_head_is_the_thing_asked() -> None:
+    assert english_head("What was the total valuation of Shanghai's unicorn companies on the 2025 Hurun list?") \
+        == "total valuation of shanghai's unicorn companies"
+    assert english_head("How many class 1 innovative drugs were approved in Shanghai in 2020?") \
+        == "class 1 innovative drugs"
+
+
+def test_an_english_question_is_not_answered_by_a_sentence_naming_none_of_its_asked_thing() -> None:
+    """`innovative drugs` renders as 创新药: a sentence about rent relief names none of it."""
+    question = "How many class 1 innovative drugs were approved in Shanghai in 2020?"
+    rent_relief = "出台支持科技企业抗疫情稳发展16条举措，全市各类创新创业载体减免房租金额约4亿元"
+    assert reason_in_corpus(question, rent_relief) is not None
+    assert reason_in_corpus(question, "新增7款1类创新药、15个三类创新医疗器械获批上市") is None
+
+
+def test_newly_added_ones_are_not_answered_by_a_running_total() -> None:
+    assert reason("2020年当年新纳入上海科创企业上市培育库的企业有多少家？",
+                  "科创企业上市培育库累计入库企业1283家，其中8家企业登陆科创板；") is not None
+
+
+def test_new_products_do_not_make_a_count_of_new_enterprises() -> None:
+    """新技术和新产品 are new things; the 28 enterprises are not said to be new ones."""
+    assert reason("2024年上海新认定的高新技术企业有多少家？", "28家企业全球或国内首发新技术和新产品") is not None
+
+
+def test_a_count_of_part_of_the_participants_is_not_answered_by_all_of_them() -> None:
+    """The count counts what is named last: 企业 among the alliances' 参与单位."""
+    question = "2025年国家实验室组建的7个全国创新联盟中，参与的企业有多少家？"
+    assert "企业" in asked(question).part
+    assert reason_in_corpus(question, "组建7个全国创新联盟，参与单位超150家") is not None

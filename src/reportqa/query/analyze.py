@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportqa.query.languages import LanguageProfile, asks_name, asks_quantity, closest_language, profile
+from reportqa.query.rendering import Rendering
 from reportqa.text.zh import bare_years, clean_text, to_simplified
 
 # A number the question pins: `18`, `4.5`, `10,000` (one number, read without its commas).
@@ -52,6 +53,9 @@ class QueryInfo:
     # The years name reports (`2020年的报告说…`): a passage answers for its report's year, whatever
     # year its figures are about (the 2020 report gives 2019's awards).
     report_years: bool = False
+    # A bridged (English) question's words and phrases with the corpus's Chinese words for each:
+    # what the answer check requires of a sentence, word by word.
+    renderings: tuple[Rendering, ...] = ()
 
     @property
     def english(self) -> bool:
@@ -65,11 +69,13 @@ class QueryInfo:
 
 
 def analyze(query: str, correct: Callable[[str], str] | None = None,
-            expand: Callable[[str], list[str]] | None = None) -> QueryInfo:
+            expand: Callable[[str], list[str]] | None = None,
+            render: Callable[[str], list[Rendering]] | None = None) -> QueryInfo:
     """Normalise a query (and fix its typos with `correct`), then read off its years, numbers and type.
 
     `expand` gives more Chinese terms for a question in a bridged language (English): the
     engine's dictionary, kept to the corpus's words, for what the glossary does not cover.
+    `render` gives the same dictionary's renderings word by word, for the answer check.
 
     The language is always Chinese or English here (the nearer one): a question in another
     script is refused before analysis, by languages.check_language.
@@ -90,7 +96,10 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
     stripped = _NOT_COUNTED.sub("", normalized)
     keyword = prof.keyword_legs is not None and len(stripped) <= KEYWORD_MAX_CHARS and not quantity
     lexical_text, bridge_text = normalized, ""
+    renderings: list[Rendering] = []
     if prof.bridge is not None:
+        renderings = [*(prof.render(normalized) if prof.render is not None else []),
+                      *(render(normalized) if render is not None else [])]
         terms = prof.bridge(normalized)
         if expand is not None:
             terms += [t for t in expand(normalized) if t not in terms]
@@ -108,4 +117,5 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
         asks_quantity=quantity,
         asks_name=asks_name(normalized),
         report_years=bool(years) and _REPORT_YEAR.search(normalized) is not None,
+        renderings=tuple(renderings),
     )

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from importlib import resources
 
+from reportqa.query.rendering import Rendering, pooled
 from reportqa.settings import FusionSettings
 
 # Words that carry no topic: looked up, they bring 其中 for "in", 暨 for "and". And the reports' own
@@ -108,8 +109,11 @@ class EnglishDictionary:
                 best = found[gloss].get(simplified)
                 if best is None or rank < best:
                     found[gloss][simplified] = rank
-        self._terms = {gloss: tuple(sorted(chinese, key=lambda w: (chinese[w], rarity(w), w))[:per_word])
+        # Every corpus word of a gloss, best first: retrieval takes the first `per_word`, the answer
+        # check (which only asks whether the sentence has one of them) may take more.
+        self._terms = {gloss: tuple(sorted(chinese, key=lambda w: (chinese[w], rarity(w), w)))
                        for gloss, chinese in found.items()}
+        self._per_word = per_word
         self._longest = max((len(g.split()) for g in self._terms), default=1)
 
     def __len__(self) -> int:
@@ -117,10 +121,16 @@ class EnglishDictionary:
 
     def terms(self, english: str) -> list[str]:
         """The corpus words an English text's words and phrases stand for, phrases first, in order."""
+        return pooled(self.renderings(english))
+
+    def renderings(self, english: str, per_word: int | None = None) -> list[Rendering]:
+        """The English text's words and phrases that the dictionary renders, each with its corpus
+        words (at most `per_word`, by default the setting), phrases first, in order."""
+        limit = self._per_word if per_word is None else per_word
         # A hyphenated word is read as its words too (high-value → high value), as glosses write them.
         words = _WORD.findall(english.lower().replace("-", " "))
         used = [w in STOPWORDS or w.isdigit() for w in words]
-        out: list[str] = []
+        out: list[Rendering] = []
         for size in range(min(self._longest, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 if any(used[start:start + size]) or (size > 1 and words[start] in STOPWORDS):
@@ -129,7 +139,7 @@ class EnglishDictionary:
                 for form in _variants(last):
                     chinese = self._terms.get(" ".join([*head, form]))
                     if chinese:
-                        out += [t for t in chinese if t not in out]
+                        out.append(Rendering(" ".join(words[start:start + size]), chinese[:limit]))
                         used[start:start + size] = [True] * size
                         break
         return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from reportqa.query.rendering import Rendering, pooled
+
 GLOSSARY: dict[str, tuple[str, ...]] = {
     "r&d": ("研发",), "research and development": ("研发", "研究开发"), "research & development": ("研发",),
     "basic research": ("基础研究",), "applied research": ("应用研究",),
@@ -90,14 +92,14 @@ _KEYS = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(k) for k in _KEYS) + r")(?![a-z0-9])")
 
 
+def renderings(english: str) -> list[Rendering]:
+    """The glossary phrases an English text contains, with their Chinese terms, in order."""
+    return [Rendering(m.group(1), GLOSSARY[m.group(1)]) for m in _PATTERN.finditer(english.lower())]
+
+
 def chinese_terms(english: str) -> list[str]:
     """The Chinese terms of the glossary phrases an English text contains, longest phrases first."""
-    terms: list[str] = []
-    for match in _PATTERN.finditer(english.lower()):
-        for term in GLOSSARY[match.group(1)]:
-            if term not in terms:
-                terms.append(term)
-    return terms
+    return pooled(renderings(english))
 
 
 def uncovered(english: str) -> str:

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportqa.errors import InvalidQueryError
-from reportqa.query.glossary_en import chinese_terms
+from reportqa.query.glossary_en import chinese_terms, renderings
+from reportqa.query.rendering import Rendering
 from reportqa.settings import FusionSettings
 from reportqa.text.zh import HAN, clean_text
 
@@ -59,6 +60,8 @@ class LanguageProfile:
     keyword_legs: LegSettings | None = None
     # Chinese terms for a question in this language, when BM25 cannot match its own words.
     bridge: Callable[[str], list[str]] | None = None
+    # The bridge word by word: each phrase of the question it renders, with its Chinese terms.
+    render: Callable[[str], list[Rendering]] | None = None
     # Detection, for a language other than the default: it claims a question when it has at
     # least `min_letters` letters and more than `dominance` times the default language's.
     min_letters: int = 0
@@ -109,6 +112,7 @@ EN = LanguageProfile(
     # little): the dense leg, which bridges languages, leads.
     legs=("english_dense", "english_lexical"),
     bridge=chinese_terms,
+    render=renderings,
     # Today's rule: English when its letters are at least 6 and more than twice the Chinese
     # characters, so a Chinese question with an acronym (`PCT`, `R&D`) stays Chinese.
     min_letters=6,

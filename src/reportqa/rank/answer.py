@@ -204,7 +204,7 @@ class AnswerExtractor:
                 # A date line (`2024年6月21日` under a sign-off) names no measure: its passage does.
                 context = f"{context} {to_simplified(chunk.text)}"
             reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
-                             w.measure_idf)
+                             w.measure_idf, w.english_min_measure)
             if reason is None and query.years and (choice.candidate.year_affinity == 0
                                                    or _year_conflict(text, query)):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from reportqa.ingest.boilerplate import DOCUMENT_NUMBER
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
+from reportqa.query.rendering import Rendering
 from reportqa.rank.tables import with_units
 from reportqa.text.places import KNOWN_PLACES
 
@@ -38,9 +39,20 @@ _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
 _DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
 _YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
+# A question about a standing in a ranking (`全国排第几`, `where did … rank`), not an event's ordinal (`第几届`).
+_RANK_ASK = re.compile(r"第几(?![届次批期轮代类号章节条款个项家])|名次|排名(?:多少|如何|怎样)|"
+                       r"\b(?:where|what|which)\b[^?]*\brank(?:ed|s|ing)?\b|\bwhat (?:place|position)\b",
+                       re.IGNORECASE)
+# A standing as the reports give one: 全国第二, 全球第5位, 位列第九, 榜首, 首位, 前十名.
+_RANK = re.compile(r"第[一二三四五六七八九十\d]+(?:位|名)?(?![届次批期轮代类号章节条款个项家桶\d])|榜首|首位|居首|"
+                   r"前[一二三四五六七八九十\d]+(?:名|位|强)?")
 # A question about where: a city, a province, a district, a site.
 _PLACE_ASK = re.compile(r"哪里|哪儿|在哪|哪座|哪个城市|哪一城市|哪个省|哪一省|哪个区|哪一个区|什么地方|"
-                        r"which (?:city|province|district)", re.IGNORECASE)
+                        r"\bwhere\b|\b(?:which|what) (?:city|province|district|country|venue|location|place)\b",
+                        re.IGNORECASE)
+# A question for contact details: the answer must hold one (the reports' contact lines are noise).
+_EMAIL_ASK = re.compile(r"邮箱|电子邮件|\be-?mail\b", re.IGNORECASE)
+_PHONE_ASK = re.compile(r"电话|\b(?:tele)?phone\b", re.IGNORECASE)
 # A place name as the reports write one: 大阪市, 浙江省, 嘉定区, 洋山港, 张江科学城.
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:省|市|区|县|镇|港|湾|岛|州|城)")
 _SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
@@ -51,18 +63,26 @@ _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降�
 _CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|增加|上升|回落|减少)(?:了|达到?|为|约|近|超过?|\s)*"
                           r"\d[\d.]*\s*%")
 # New ones in a year (a flow) against all there are (a stock): `新认定…多少家` is not answered by `累计636家`.
-_FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评上|新当选|新签"
+_FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评上|新当选|新签|"
+                   r"新纳入|新入库|新注册|新登记|新挂牌|新上市|新备案|新开工|新落地|新招收|新加入"
                    r"|\bnewly\b|\bnew\b(?![- ](?:type|energy|materials?|drugs?)\b)", re.IGNORECASE)
 _STOCK = re.compile(r"累计|总数|总量|存量|有效期内|现有|总计|共计|\bin total\b|\bcumulative|\baccumulated\b|\bso far\b",
                     re.IGNORECASE)
 # Words with 新 that do not say "new ones": 创新, 新型, 新兴…
-_NOT_NEW = re.compile(r"创新|新型|新兴|更新|革新|重新|最新|新区|新片区|新城|新能源|新材料|新赛道|新质|新一代|新一轮")
+_NOT_NEW = re.compile(r"创新|高新|新型|新兴|更新|革新|重新|最新|新区|新片区|新城|新能源|新材料|新赛道|新质|"
+                      r"新一代|新一轮")
 # A sentence giving new ones says so: 新/增 or a verb of arrival (认定, 当选, 入选, 获批, 引进, 落户, 成立…).
-_FLOW_SAID = re.compile(r"新|增|当选|认定|入选|获批|引进|落户|成立|设立|建成|揭牌|签约|签署")
+# A bare 新 says it only before a verb (新认定, 新建): 新技术和新产品 are new things, not new ones counted.
+_FLOW_SAID = re.compile(r"新(?:认定|增|建|设|晋|引进|获|落户|培育|成立|入|评|当选|签|纳入|注册|登记|挂牌|上市|"
+                        r"备案|开工|落地|招|加入)|增|当选|认定|入选|获批|引进|落户|成立|设立|建成|揭牌|签约|签署")
 # The part of a whole a question asks (`三大母基金中，集成电路母基金的规模`): what follows the lone 中.
 _PART_MARK = frozenset({"中", "其中"})
 _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
                          re.IGNORECASE)
+# An English question about a sum of money names it by a word of money, not by a unit: the answer is in 元.
+_EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|income|funding|budget|endowment|"
+                            r"(?:market|total|combined|contract|transaction|output) value|value of|"
+                            r"market capitali[sz]ation)\b", re.IGNORECASE)
 # An English count of people: a Chinese answer gives it in 人, 名, 位 or 人次, whatever the noun.
 _EN_COUNT = re.compile(
     r"how many\s+(?:[\w'-]+\s+){0,3}?(people|persons|experts|talents|attendees|scientists|laureates|researchers|"
@@ -98,7 +118,7 @@ class Asked:
     """What a question asks for: the measure's words, and the kind of value."""
 
     measure: tuple[str, ...]
-    kind: str | None = None  # "count", "amount", "share", "date", "day", "year", "docnum"
+    kind: str | None = None  # "count", "amount", "share", "change", "date", "day", "year", "docnum", "rank", "place"
     counter: str | None = None
     # Whether the measure must be found: a question asking a value, or a bare keyword query.
     check_measure: bool = False
@@ -115,6 +135,8 @@ class Asked:
     # The words naming the part of a whole it asks for (`三大母基金中，集成电路母基金的规模` → 集成电路):
     # the value must sit beside them, not beside the whole.
     part: tuple[str, ...] = ()
+    # An English question's measure: its words, each with the corpus's Chinese words for it.
+    renderings: tuple[Rendering, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -140,12 +162,18 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     ask = _ASK.search(text)
     if _DOCNUM_ASK.search(text):
         kind = "docnum"
+    elif _EMAIL_ASK.search(text):
+        kind = "email"
+    elif _PHONE_ASK.search(text):
+        kind = "phone"
     elif _DAY_ASK.search(text):
         kind = "day"
     elif _DATE_ASK.search(text):
         kind = "date"
     elif _YEAR_ASK.search(text):
         kind = "year"
+    elif _RANK_ASK.search(text):
+        kind = "rank"
     elif _PLACE_ASK.search(text):
         kind = "place"
     elif _SHARE_ASK.search(text):
@@ -158,9 +186,13 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         kind, counter = "count", ask.group(1)
     elif query.english and _EN_COUNT.search(text):
         kind, counter = "count", "人"
+    elif query.english and _EN_AMOUNT_ASK.search(text) and not re.search(r"\bhow many\b", text, re.IGNORECASE):
+        kind = "amount"
+    elif query.english and re.search(r"\bhow many\b", text, re.IGNORECASE):
+        kind = "count"  # English names no counter: any count will do, but a count there must be
     if query.profile.bridge is not None:
-        # An English question's measure words are in English; the glossary's terms are too loose
-        # a translation to require, so only the kind of value is checked.
+        # An English question's measure words are in English: they are checked word by word
+        # through their renderings (`english_measure`), not as Chinese words.
         words = []
     else:
         words = tokenize(_measure_text(re.sub(r"(?:19|20)\d\d\s*年?度?", "", text)))
@@ -181,10 +213,60 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  and not _STOCK.search(text),
                  text=text,
                  attribute=attribute.group(1) if (attribute := _ATTRIBUTE.search(text)) and not kind else None,
-                 part=_part_words(text, tokenize) if kind and query.profile.bridge is None else ())
+                 part=_part_words(text, tokenize, counted=kind == "count")
+                 if kind and query.profile.bridge is None else (),
+                 renderings=english_measure(query.renderings, text))
 
 
-def _part_words(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
+# English words that say which kind of value is asked, or nothing at all: not the measure.
+_EN_KIND_WORDS = frozenset(
+    "rank ranked ranking ranks position place share proportion percentage ratio number numbers total amount "
+    "figure figures value level count year years time times report reports edition list".split())
+# Where an English question's asked thing starts: after `how many`, `what share of`, `what was the`, `where did`.
+_EN_HEAD = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage|fraction) of\b|"
+                      r"\b(?:what|which)\s+(?:was|is|were|are)\s+(?:the\s+)?|\bwhere (?:did|does|do|was|is)\b",
+                      re.IGNORECASE)
+# And where it ends: at its verb or the first preposition after it (`… unicorn companies on the Hurun list`).
+_EN_HEAD_END = frozenset("were was did do does has have had are is in by at on under that which who whom with "
+                         "from to for into went came made according".split())
+
+
+def english_head(text: str) -> str:
+    """The words of an English question naming the thing asked: `How many class 1 innovative drugs
+    were approved…` → `class 1 innovative drugs`; `What was the total valuation of Shanghai's unicorn
+    companies on the 2025 Hurun list?` → `total valuation of shanghai's unicorn companies`. The whole
+    question when it has none of these shapes; every head when it has several (a part of a question
+    split by year still holds the other parts' clauses, and which clause is its own is not known here)."""
+    lower = text.lower()
+    heads: list[str] = []
+    for start in _EN_HEAD.finditer(lower):
+        words: list[str] = []
+        for word in lower[start.end():].split():
+            if word in _EN_HEAD_END and words:
+                break
+            words.append(word)
+        heads.append(" ".join(words))
+    return " ".join(heads) if heads else lower
+
+
+def english_measure(renderings: tuple[Rendering, ...], text: str = "") -> tuple[Rendering, ...]:
+    """The renderings that name the asked thing: in the question's head (`english_head` of `text`),
+    not a kind-of-value word (rank, share, total), and only Chinese words that could name one (not
+    累计, 上海, a district, a single character)."""
+    head = set(re.findall(r"[a-z0-9&']+", english_head(text).replace("-", " "))) if text else set()
+    out = []
+    for rendering in renderings:
+        if rendering.english in _EN_KIND_WORDS or (head and not set(rendering.english.split()) <= head):
+            continue
+        chinese = tuple(t for t in rendering.chinese
+                        if len(t) > 1 and t.lower() not in _FILLER and t not in QUESTION_WORDS
+                        and re.sub(r"新?区$", "", t) not in KNOWN_PLACES)
+        if chinese:
+            out.append(Rendering(rendering.english, chinese))
+    return tuple(out)
+
+
+def _part_words(text: str, tokenize: Callable[[str], list[str]], counted: bool = False) -> tuple[str, ...]:
     """The words naming the part of a whole a question asks for, those the whole does not also use.
 
     `科技服务业中研发服务一项的营收` asks the part 研发服务一项 of 科技服务业: its own word is 研发
@@ -207,7 +289,10 @@ def _part_words(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, .
     whole, part = text[:mark], re.sub(r"^[，,、\s]+", "", text[mark:])
     ask = _ASK.search(part)
     part = part[: ask.start()] if ask else part
-    part = part.split("的", 1)[0]
+    # The part ends at its first 的 (`研发服务一项的营收`: 营收 is the measure, which the whole has too),
+    # but what a count counts is named last (`参与的企业有多少家`: the 企业 among the participants).
+    head = part.rsplit("的", 1)[1] if counted and "的" in part else ""
+    part = part.split("的", 1)[0] + (f" {head}" if head else "")
     whole_words = set(tokenize(whole))
     words = [w for w in dict.fromkeys(tokenize(part)) if len(w) > 1 and not w.isdigit()
              and w not in QUESTION_WORDS and w.lower() not in _FILLER and w not in whole_words]
@@ -282,7 +367,8 @@ def _word_or_abbreviation(word: str, tokens: set[str], text: str) -> bool:
 
 
 def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
-                  idf: Callable[[str], float], min_share: float, distinctive_idf: float) -> bool:
+                  idf: Callable[[str], float], min_share: float, distinctive_idf: float,
+                  english_min_share: float = 0.0) -> bool:
     """Whether the sentence (or its headings) names the asked measure, as words.
 
     Either most of the measure's words (IDF-weighted share ≥ `min_share`), or one of its
@@ -290,6 +376,8 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     thing, where 企业 or 科技 name nearly everything) — paraphrases keep the rare word
     (科创板) and change the common ones (公司 → 企业).
     """
+    if asked.renderings:
+        return english_measure_share(asked, f"{sentence} {context}", idf, tokenize) > english_min_share
     if not asked.measure:
         return True
     text = f"{sentence} {context}"
@@ -303,6 +391,33 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     known = corpus_words(asked.measure, idf) or list(asked.measure)
     total = sum(idf(w) for w in known)
     return total == 0 or sum(idf(w) for w in found if w in known) / total >= min_share
+
+
+def english_measure_share(asked: Asked, text: str, idf: Callable[[str], float],
+                          tokenize: Callable[[str], list[str]]) -> float:
+    """The IDF-weighted share of an English measure's words that the text renders.
+
+    A word is found when any one of its Chinese words is in the text (not as a divisor). A word
+    weighs as its most common rendering (a word rendered by 企业 names little, one rendered only
+    by 估值 names the measure); a rendering the analyser does not hold as one word (创新药) weighs as
+    its rarest word. Words whose renderings the corpus never uses are not asked for.
+    """
+    unseen = idf("\uffff")
+
+    def weight(term: str) -> float:
+        if idf(term) < unseen:
+            return idf(term)
+        return max((idf(t) for t in tokenize(term) if len(t) > 1 and idf(t) < unseen), default=0.0)
+
+    total = found = 0.0
+    for rendering in asked.renderings:
+        weights = [w for w in map(weight, rendering.chinese) if w > 0]
+        if not weights:
+            continue
+        total += min(weights)
+        if any(not text[:m.start()].endswith(_PER) for t in rendering.chinese for m in re.finditer(re.escape(t), text)):
+            found += min(weights)
+    return 1.0 if total == 0 else found / total
 
 
 def corpus_words(words: tuple[str, ...], idf: Callable[[str], float]) -> list[str]:
@@ -355,16 +470,25 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
         return bool(_DAY.search(text))
     if asked.kind == "year":
         return bool(re.search(r"(?:19|20)\d\d\s*年", text))
+    if asked.kind == "rank":
+        return bool(_RANK.search(text))
+    if asked.kind == "email":
+        return bool(re.search(r"[\w.-]+@[\w-]+\.[\w.]+", text))
+    if asked.kind == "phone":
+        return bool(re.search(r"\d{3,4}[-\s]?\d{7,8}|(?<!\d)\d{8}(?!\d)", text))
     if asked.kind == "docnum":
         return bool(DOCUMENT_NUMBER.search(text))
     if asked.kind == "count" and asked.counter:
         counters = COUNTER_ALIASES.get(asked.counter, (asked.counter,))
         return bool(re.search(_NUM + f"(?:{'|'.join(counters)})", text))
+    if asked.kind == "count":
+        return bool(re.search(r"\d", text) or re.search(_NUM + "[家项件人个篇款所位名场次批台套座种份]", text))
     return True
 
 
 def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
-            idf: Callable[[str], float], min_measure: float, distinctive_idf: float) -> str | None:
+            idf: Callable[[str], float], min_measure: float, distinctive_idf: float,
+            english_min_measure: float = 0.0) -> str | None:
     """The reason a sentence does not answer (for `no_answer_reason`), or None when it does.
 
     The measure is checked for questions asking a value (a count, amount, share or date):
@@ -373,8 +497,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     """
     # A document number is found by its shape: the line that holds it names nothing else.
     if asked.check_measure and asked.kind != "docnum" and not measure_found(
-            asked, sentence, context, tokenize, idf, min_measure, distinctive_idf):
-        return f"报告中没有关于“{''.join(asked.measure[:3])}”的句子"
+            asked, sentence, context, tokenize, idf, min_measure, distinctive_idf, english_min_measure):
+        named = ''.join(asked.measure[:3]) or " ".join(r.english for r in asked.renderings[:4])
+        return f"报告中没有关于“{named}”的句子"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     if asked.kind == "place":
@@ -384,7 +509,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return None
     if not kind_fits(asked, sentence):
         wanted = {"amount": "金额", "share": "比例", "change": "增减幅度", "date": "时间", "day": "日期",
-                  "year": "年份", "docnum": "文号"}.get(
+                  "year": "年份", "docnum": "文号", "rank": "排名",
+                  "email": "电子邮箱", "phone": "电话"}.get(
             asked.kind or "", f"以“{asked.counter}”计的数量")
         return f"相关句子没有给出所问的{wanted}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
@@ -401,9 +527,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
     known = corpus_words(asked.part, idf)
     if known and values:
-        rarest = max(known, key=idf)
-        if not any(rarest in c for c in values):
-            return f"相关句子给出的是总数，没有“{rarest}”这一项的数"
+        for word in sorted(known, key=idf, reverse=True):
+            if not any(word in c for c in values):
+                return f"相关句子给出的是总数，没有“{word}”这一项的数"
     return None
 
 

@@ -1,0 +1,26 @@
+"""One word or phrase of a bridged-language question and the Chinese words it stands for.
+
+Retrieval only needs the Chinese words, pooled; the answer check needs them grouped by
+the English word they render, so that it can ask "is *valuation* in this sentence?" —
+any one of its renderings (估值) will do, and a word with none in the corpus is not
+asked for at all.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Rendering(NamedTuple):
+    """An English word or phrase (`valuation`, `global innovation index`) and its Chinese words."""
+
+    english: str
+    chinese: tuple[str, ...]
+
+
+def pooled(renderings: list[Rendering]) -> list[str]:
+    """The renderings' Chinese words, each once, in order."""
+    out: list[str] = []
+    for rendering in renderings:
+        out += [t for t in rendering.chinese if t not in out]
+    return out
