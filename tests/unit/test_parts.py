@@ -86,3 +86,12 @@ def test_a_short_english_follow_up_borrows_the_first_clauses_words() -> None:
 def test_an_english_year_list_is_still_split_by_year() -> None:
     assert [label for label, _ in parts("How many PCT patent applications did Shanghai record in 2020, "
                                         "and how many in 2025?")] == ["2020", "2025"]
+
+
+def test_english_clauses_that_each_ask_their_own_year_are_the_parts() -> None:
+    """Split by year alone, the 2025 part would still ask the 2020 clause's `how many countries`."""
+    parts = split_parts("By 2020, with how many countries and regions had Shanghai signed cooperation agreements, "
+                        "and with which countries did it deepen bilateral cooperation mechanisms in 2025?",
+                        english=True)
+    assert [p.label for p in parts] == ["2020", "2025"]
+    assert "how many" not in parts[1].text and "which countries" in parts[1].text

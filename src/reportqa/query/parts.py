@@ -112,9 +112,9 @@ def _split_items(text: str) -> list[Part]:
     return [Part(item, f"{match.group('context')}{item}{ask}") for item in _list_items(match.group("items"))]
 
 
-# An English question asking a second thing (`…, and how many were signed at …?`).
-_EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:how many|how much|how large|how big|what|which|where|when|who)\b)",
-                            re.IGNORECASE)
+# An English question asking a second thing (`…, and how many were signed at …?`, `…, and with which …?`).
+_EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:(?:with|in|at|for|to|from|by|on|of)\s+)?"
+                            r"(?:how many|how much|how large|how big|what|which|where|when|who)\b)", re.IGNORECASE)
 # A follow-up English clause this short (`and how many by the end of 2024?`) borrows the first one's words.
 _EN_SHORT_CLAUSE = 40
 # An English clause part is labelled by its opening words, cut at a word.
@@ -179,5 +179,10 @@ def split_parts(text: str, *, english: bool = False) -> list[Part]:
                                                                                               strict=True)]
         return parts
     if english:
-        return _split_years(text, english) or _split_english_clauses(text)
+        # Clauses that each ask their own year (`how many … by 2020, and with which … in 2025`) are
+        # parts as they stand: split by year alone, each part would keep the other clause's words.
+        clauses = _split_english_clauses(text)
+        if clauses and all(part.label.isdigit() for part in clauses):
+            return clauses
+        return _split_years(text, english) or clauses
     return _split_years(text, english) or _split_items(text)
