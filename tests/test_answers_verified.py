@@ -69,6 +69,9 @@ def test_a_near_miss_of_another_part_year_or_district_abstains_and_says_why(clie
     ("2020年当年新纳入上海科创企业上市培育库的企业有多少家？", "新增"),
     # The reply lists no e-mail address (its contact lines are not quotable text either).
     ("What email address is given for the contact person of the reply to deputy Wang Hong?", "电子邮箱"),
+    # The project's construction start is given (开工建设), never its completion; a heading line's
+    # `2023 年以来` is not its year just because the passage below it names the project.
+    ("磁-惯性约束聚变能源项目是在哪一年建成并投入运行的？", "年份"),
 ])
 def test_a_near_miss_of_another_country_year_flow_or_detail_abstains_and_says_why(
         client: httpx.Client, question: str, because: str) -> None:

@@ -200,8 +200,10 @@ class AnswerExtractor:
                                               *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)]))
             if chunk.boilerplate:  # a document number or sign-off is named only by its report's title
                 context = f"{context} {to_simplified(chunk.title)}"
-            if asked.kind in ("date", "day", "year"):
-                # A date line (`2024年6月21日` under a sign-off) names no measure: its passage does.
+            if asked.kind in ("date", "day", "year") and chunk.boilerplate:
+                # A date line (`2024年6月21日` under a sign-off) names no measure: its passage does. Only
+                # there: in a content passage, a line with a year (`2023 年以来主要工作进展`) is not the
+                # date of whatever the passage below it names (the project's start is not its completion).
                 context = f"{context} {to_simplified(chunk.text)}"
             reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
                              w.measure_idf, w.english_min_measure)
