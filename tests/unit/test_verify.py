@@ -398,3 +398,12 @@ def test_a_count_of_part_of_the_participants_is_not_answered_by_all_of_them() ->
     question = "2025年国家实验室组建的7个全国创新联盟中，参与的企业有多少家？"
     assert "企业" in asked(question).part
     assert reason_in_corpus(question, "组建7个全国创新联盟，参与单位超150家") is not None
+
+
+def test_a_share_may_be_asked_as_a_portion() -> None:
+    assert asked("2020年上海成交的技术合同金额里，卖给上海以外地区的占了多大份额？").kind == "share"
+
+
+def test_a_piece_of_a_filler_word_is_not_a_measure_word() -> None:
+    """jieba's search mode cuts 上海市 into 上海 and 海市 too; 海市 names nothing asked."""
+    assert "海市" not in asked("2023年上海市本级财政科技支出中，基础研究支出占比是多少？").measure

@@ -55,7 +55,7 @@ _EMAIL_ASK = re.compile(r"邮箱|电子邮件|\be-?mail\b", re.IGNORECASE)
 _PHONE_ASK = re.compile(r"电话|\b(?:tele)?phone\b", re.IGNORECASE)
 # A place name as the reports write one: 大阪市, 浙江省, 嘉定区, 洋山港, 张江科学城.
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:省|市|区|县|镇|港|湾|岛|州|城)")
-_SHARE_ASK = re.compile(r"比例|占比|比重|百分之|多少%|share|percentage|proportion", re.IGNORECASE)
+_SHARE_ASK = re.compile(r"比例|占比|比重|份额|百分之|多少%|几成|share|percentage|proportion", re.IGNORECASE)
 # A question about a change (`增长了百分之几`, `比一年前多了百分之几`): a growth rate answers it.
 _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|多了|少了|涨|降了|"
                          r"growth|increase|decrease|rise|fell", re.IGNORECASE)
@@ -204,7 +204,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         and re.sub(r"新?区$", "", w) not in KNOWN_PLACES
     ))
     # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
-    measure = tuple(w for w in content if not any(w != o and w in o for o in content))
+    # (A part of a filler word is no word of the measure either: 海市 of 上海市.)
+    measure = tuple(w for w in content if not any(w != o and w in o for o in [*content, *words]))
     head = _NAME_HEAD.search(text.strip())
     return Asked(_with_unknown_words(words, measure), kind, counter,
                  check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
