@@ -407,3 +407,10 @@ def test_a_share_may_be_asked_as_a_portion() -> None:
 def test_a_piece_of_a_filler_word_is_not_a_measure_word() -> None:
     """jieba's search mode cuts 上海市 into 上海 and 海市 too; 海市 names nothing asked."""
     assert "海市" not in asked("2023年上海市本级财政科技支出中，基础研究支出占比是多少？").measure
+
+
+def test_an_asked_attribute_needs_its_word_or_a_quoted_title() -> None:
+    question = "第7届世界顶尖科学家论坛的主题是什么？"
+    assert reason(question, "10月 - 第7届世界顶尖科学家论坛举办") is not None
+    assert reason(question, "主题:卓越科学 创新致成") is None
+    assert reason(question, "论坛以“卓越科学 创新致成”为题举办") is None

@@ -503,6 +503,11 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return f"报告中没有关于“{named}”的句子"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
+    if asked.attribute and asked.attribute not in sentence and not re.search(r"“[^”]{2,}”|《[^》]{2,}》|\"[^\"]{2,}\"",
+                                                                             sentence):
+        # `…的主题是什么？`: a sentence naming no 主题 may still quote the theme, but one doing neither
+        # (`10月 - 第7届世界顶尖科学家论坛举办`) only says the event took place.
+        return f"相关句子没有给出所问的{asked.attribute}"
     if asked.kind == "place":
         # The place may be the passage's heading (`崇明区`): read with the context.
         if not new_place(asked, f"{sentence} {context}"):
