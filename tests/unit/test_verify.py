@@ -316,11 +316,13 @@ def test_one_word_of_the_measure_changed_is_another_measure() -> None:
     assert reason_with_rarity(question, "PCT专利授权量1200件。") is None
 
 
-def test_the_asked_attribute_is_needed_for_high_confidence_only() -> None:
+def test_the_asked_attribute_word_itself_is_needed_for_high_confidence() -> None:
+    """A quoted title may answer `…的主题是什么` without the word 主题, but not at high confidence."""
     got = asked("第10届交易会的主题是什么？")
     assert got.attribute == "主题"
-    assert reason("第10届交易会的主题是什么？", "6月，第10届交易会举办。") is None  # may answer, at most medium
-    assert not value_beside_measure(got, "6月，第10届交易会举办。", TOKENIZER.tokenize, lambda _: 1.0)
+    assert reason("第10届交易会的主题是什么？", "第10届交易会以“数链时代 绿动未来”为题举办。") is None
+    assert not value_beside_measure(got, "第10届交易会以“数链时代 绿动未来”为题举办。", TOKENIZER.tokenize,
+                                    lambda _: 1.0)
 
 
 # An idf for English checks: every corpus word equally common, an unseen one (`\uffff`) rarer.
