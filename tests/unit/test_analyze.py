@@ -13,6 +13,7 @@ import pytest
 from reportqa.query.analyze import analyze
 from reportqa.query.glossary_en import chinese_terms
 from reportqa.query.spelling import Speller
+from reportqa.text.zh import chinese_numeral
 
 # --- normalisation -------------------------------------------------------------------------------------
 
@@ -174,3 +175,16 @@ def test_what_is_the_name_in_english_asks_for_a_name() -> None:
 
 def test_a_how_many_question_asks_for_no_name() -> None:
     assert not analyze("独角兽企业有多少家？").asks_name
+
+
+@pytest.mark.parametrize(("question", "ordinals"), [
+    ("第9届中国（上海）国际技术进出口交易会的境外主宾城是哪座城市？", ("9",)),
+    ("How many scientists attended the 7th World Laureates Forum?", ("7",)),
+    ("2024年上海技术合同成交额是多少？", ()),
+])
+def test_an_edition_or_batch_is_read_as_an_ordinal(question: str, ordinals: tuple[str, ...]) -> None:
+    assert analyze(question).ordinals == ordinals
+
+
+def test_an_edition_in_chinese_numerals_is_written_as_the_reports_write_it() -> None:
+    assert [chinese_numeral(n) for n in (3, 10, 11, 17, 26)] == ["三", "十", "十一", "十七", "二十六"]

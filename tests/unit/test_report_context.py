@@ -7,7 +7,10 @@
   `创新格局再扩大`); a pinned number (`第17届`) named by the preceding panel's title holds for
   the next panel too, and for a later panel of the same run (the nearest earlier panel title
   holding a number heads the run); a number no panel names still makes the system abstain.
-- A question about one district of Shanghai (`奉贤区`) is not answered by a passage about another.
+- A pinned edition (`第9届`, `the 9th`) is matched as an edition (`第9届`, `第九届`, `（第9届）`), not as
+  any 9 of the passage (`9月`).
+- A question about one district of Shanghai (`奉贤区`) is not answered by a passage about another, and
+  a question about a place no report mentions (`六安`) is not answered at all.
 """
 
 from __future__ import annotations
@@ -155,3 +158,20 @@ def test_a_districts_figure_answers_a_question_about_that_district(index: Search
 def test_another_districts_figure_does_not_answer_a_question_about_a_district(index: SearchIndex) -> None:
     result = answer(index, "2020年奉贤区认定了几家硕博士创新实践基地？")
     assert result.no_answer and "奉贤" in result.reason
+
+
+def test_an_edition_is_pinned_as_an_edition_not_as_any_number(index: SearchIndex) -> None:
+    """The 17th forum's passage holds a 9 (`9月7—10日`), but it is not about the 9th forum."""
+    result = answer(index, "第9届浦江创新论坛的境外主宾国是哪个国家？")
+    assert result.no_answer and "9" in result.reason
+
+
+def test_an_edition_written_in_chinese_numerals_is_the_same_edition(index: SearchIndex) -> None:
+    result = answer(index, "第十七届浦江创新论坛线下参会人数有多少人？")
+    assert not result.no_answer and result.choice is not None and "1.4万人" in result.choice.text
+
+
+def test_a_place_no_report_mentions_is_not_answered_for(index: SearchIndex) -> None:
+    """六安 appears in no report of the corpus: no sentence of it can be about 六安."""
+    result = answer(index, "2020年六安认定了几家硕博士创新实践基地？")
+    assert result.no_answer and "六安" in result.reason

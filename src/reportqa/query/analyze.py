@@ -21,7 +21,7 @@ from reportqa.text.zh import bare_years, clean_text, to_simplified
 _NUMBER = re.compile(r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d])")
 # A divisor is not pinned (`per 10,000 residents`, `每10万人`): the reports write 每万人口, no digits.
 _DIVISOR = re.compile(r"(?:\bper\s+|每)$", re.IGNORECASE)
-_ORDINAL = re.compile(r"第\s*(\d+)\s*[届次批个期]")
+_ORDINAL = re.compile(r"第\s*(\d+)\s*[届次批个期]|\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 # What a keyword query's length is measured without: spaces and sentence punctuation.
 _NOT_COUNTED = re.compile(r"[\s?？!！。,，]")
 KEYWORD_MAX_CHARS = 8
@@ -50,6 +50,8 @@ class QueryInfo:
     lexical_text: str = ""
     # An English question's Chinese terms (and years): a second, Chinese view of it for the encoder.
     bridge_text: str = ""
+    # The pinned numbers that are an edition or a batch (`第9届`, `7th`): matched as one, not as any 9.
+    ordinals: tuple[str, ...] = ()
     # The years name reports (`2020年的报告说…`): a passage answers for its report's year, whatever
     # year its figures are about (the 2020 report gives 2019's awards).
     report_years: bool = False
@@ -86,7 +88,7 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
     lang = closest_language(normalized)
     prof = profile(lang)
     years = bare_years(normalized)
-    ordinals = _ORDINAL.findall(normalized)
+    ordinals = [a or b for a, b in _ORDINAL.findall(normalized)]
     numbers = tuple(dict.fromkeys(
         [*ordinals, *(n for n in (m.group().replace(",", "") for m in _NUMBER.finditer(normalized)
                                   if not _DIVISOR.search(normalized[:m.start()]))
@@ -118,4 +120,5 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
         asks_name=asks_name(normalized),
         report_years=bool(years) and _REPORT_YEAR.search(normalized) is not None,
         renderings=tuple(renderings),
+        ordinals=tuple(dict.fromkeys(ordinals)),
     )

@@ -23,9 +23,9 @@ from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
 from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
-from reportqa.text.places import ALL_PLACES, DISTRICTS, PLACES
+from reportqa.text.places import ALL_PLACES, DISTRICTS, PLACES, place_names
 from reportqa.text.zh import FIGURE as _FIGURE
-from reportqa.text.zh import text_years, to_simplified
+from reportqa.text.zh import chinese_numeral, text_years, to_simplified
 
 # A sentence that names something: a quoted name or a title.
 _NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
@@ -94,15 +94,17 @@ def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
     return None
 
 
-def _constraints_met(chunk: Chunk, numbers: tuple[str, ...], lead: str = "") -> bool:
-    """Whether a passage contains every number the question pins (`第18届` → 18).
+def _constraints_met(chunk: Chunk, numbers: tuple[str, ...], lead: str = "", ordinals: tuple[str, ...] = ()) -> bool:
+    """Whether a passage contains every number the question pins (`第18届` → 18), an edition or batch
+    as one (`第9届`, `第九届`, `(第9届)`: the 9 of `9月` is not the 9th fair).
 
     A framing passage (a document number, a sign-off) is read with its report's title: the
     number line says which document it is only through the title (`第0671号代表建议的答复`).
     """
     title = [chunk.title] if chunk.boilerplate else []
     haystack = " ".join([*title, *chunk.section_path, chunk.text, lead]).replace("**", "")
-    return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", haystack) for n in numbers)
+    return all(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", haystack) for n in numbers) and all(
+        re.search(rf"第\s*(?:{re.escape(n)}|{chinese_numeral(int(n))})\s*[届次批个期]", haystack) for n in ordinals)
 
 
 def _context(chunk: Chunk) -> str:
@@ -152,7 +154,7 @@ class AnswerExtractor:
             sentences = self.index.sentences.scores(cand.key, query_vector)
             if sentences is None:
                 continue
-            meets = self._pins_met(cand.chunk, query.numbers)
+            meets = self._pins_met(cand.chunk, query.numbers, query.ordinals)
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
             context = _context(cand.chunk)
             for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
@@ -191,6 +193,8 @@ class AnswerExtractor:
             return (choices[0] if choices else None), ""
         first_failure = ""
         question_tokens = set(self.index.tokenize(query.normalized))
+        if (place := self._unmentioned_place(question_tokens)) is not None:
+            return None, f"报告中没有提到{place}"
         for choice in choices[: w.verify_candidates]:
             chunk = choice.candidate.chunk
             text = to_simplified(choice.text.replace("**", ""))
@@ -214,16 +218,29 @@ class AnswerExtractor:
                 reason = f"相关句子出自关于{place}的报告"
             if reason is None and (place := _missing_place(question_tokens, chunk)):
                 reason = f"相关段落没有涉及{place}"
-            if reason is None and not self._pins_met(chunk, query.numbers):
+            if reason is None and not self._pins_met(chunk, query.numbers, query.ordinals):
                 reason = f"报告中没有与“{'、'.join(query.numbers)}”相符的段落"
             if reason is None:
                 return choice, ""
             first_failure = first_failure or reason
         return None, first_failure
 
-    def _pins_met(self, chunk: Chunk, numbers: tuple[str, ...]) -> bool:
+    def _unmentioned_place(self, question_tokens: set[str]) -> str | None:
+        """A place the question names that no indexed report mentions (`六安`, `加拿大`): none of its
+        sentences can be about it. Words the corpus never uses are few, so the place list (jieba's
+        `ns` words) is read only when the question has one."""
+        idf = self.index.lexical.idf
+        unseen = idf("\uffff")
+        novel = [t for t in question_tokens if len(t) > 1 and idf(t) >= unseen]
+        if not novel:
+            return None
+        places = place_names()
+        named = [t for t in novel if t in places]
+        return max(named, key=len) if named else None
+
+    def _pins_met(self, chunk: Chunk, numbers: tuple[str, ...], ordinals: tuple[str, ...] = ()) -> bool:
         """`_constraints_met` with the preceding panel's title; nothing to look up when no number is pinned."""
-        return not numbers or _constraints_met(chunk, numbers, self._lead_title(chunk))
+        return not numbers or _constraints_met(chunk, numbers, self._lead_title(chunk), ordinals)
 
     def _lead_title(self, chunk: Chunk) -> str:
         """The title of the section just before the passage's, under the same parent: what a pinned
@@ -296,7 +313,7 @@ class AnswerExtractor:
         if query.years and all(c.year_affinity == 0 for c in ranked[: w.top_passages]):
             years = "、".join(f"{y}年" for y in query.years)
             return AnswerResult(ranked, best, True, "none", f"报告中没有关于{years}的内容")
-        if not self._pins_met(best.candidate.chunk, query.numbers):
+        if not self._pins_met(best.candidate.chunk, query.numbers, query.ordinals):
             return AnswerResult(ranked, best, True, "none", f"报告中没有与“{'、'.join(query.numbers)}”相符的段落")
         missing_place = _missing_place(set(self.index.tokenize(query.normalized)), best.candidate.chunk)
         if missing_place:

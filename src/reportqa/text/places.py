@@ -10,6 +10,9 @@ it, so that query analysis (the parts of a question) and ranking read the same l
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 # Provinces and major cities, and other countries: a question about another place is not
 # answered by Shanghai's figures.
 PLACES = tuple(
@@ -33,3 +36,17 @@ DISTRICTS = tuple("黄浦 徐汇 长宁 静安 普陀 虹口 杨浦 闵行 宝�
 
 # Every place known by name.
 KNOWN_PLACES = (*ALL_PLACES, *DISTRICTS)
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Every word jieba's dictionary tags as a place name (`ns`): 17,700 of them, read on first use (0.12 s).
+
+    The lists above name the places a report is likely to be compared with; a question may name any
+    other (六安, 加拿大, 昆士兰), and a place the reports never mention is one they cannot answer for.
+    """
+    import jieba  # the analyser's own dictionary: installed with it, no second gazetteer to keep
+
+    path = Path(jieba.__file__).with_name("dict.txt")
+    with path.open(encoding="utf-8") as lines:
+        return frozenset(word for word, _freq, tag in (line.split()[:3] for line in lines) if tag == "ns")

@@ -149,3 +149,19 @@ def to_simplified(text: str) -> str:
         keep_phrase = op != "equal" and i2 > i1 and all(traditional[i1:i2])
         out.append(phrases[j1:j2] if keep_phrase else chars[i1:i2])
     return "".join(out)
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """An edition's number as the reports may write it in Chinese: 3 → 三, 10 → 十, 17 → 十七, 26 → 二十六.
+
+    Editions and batches (`第三届`, `第十一届`) run from 1 to a few dozen; these lines cover 1–99 (and
+    give the digits back beyond), which is all a pinned ordinal needs — not worth a dependency such
+    as cn2an, whose range and options are for amounts.
+    """
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return f"{_DIGITS[tens] if tens > 1 else ''}{'十' if tens else ''}{_DIGITS[ones] if ones else ''}"
