@@ -416,3 +416,15 @@ def test_an_asked_attribute_needs_its_word_or_a_quoted_title() -> None:
     assert reason(question, "10月 - 第7届世界顶尖科学家论坛举办") is not None
     assert reason(question, "主题:卓越科学 创新致成") is None
     assert reason(question, "论坛以“卓越科学 创新致成”为题举办") is None
+
+
+def test_a_rare_domain_phrase_of_an_english_question_must_be_named() -> None:
+    """`unicorn` is a glossary phrase (独角兽), rare in the reports: a sentence about STAR Market listings
+    names 企业 (companies) but is not about unicorns."""
+    def idf(word: str) -> float:
+        return {"\uffff": 5.0, "独角兽": 3.0}.get(word, 1.0)
+
+    question = asked("How many unicorn companies did Shanghai have in 2020?")
+    star_market = "自科创板开市至2020年底，上海有37家企业在科创板上市，排名全国第二。"
+    assert why_not(question, star_market, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is not None
+    assert why_not(question, "全市独角兽新晋10家，总数达到65家", "", TOKENIZER.tokenize, idf, 0.5, 2.0) is None

@@ -94,7 +94,7 @@ _PATTERN = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(k) for k in _KEYS) 
 
 def renderings(english: str) -> list[Rendering]:
     """The glossary phrases an English text contains, with their Chinese terms, in order."""
-    return [Rendering(m.group(1), GLOSSARY[m.group(1)]) for m in _PATTERN.finditer(english.lower())]
+    return [Rendering(m.group(1), GLOSSARY[m.group(1)], curated=True) for m in _PATTERN.finditer(english.lower())]
 
 
 def chinese_terms(english: str) -> list[str]:

@@ -16,6 +16,8 @@ class Rendering(NamedTuple):
 
     english: str
     chinese: tuple[str, ...]
+    # From the hand glossary of the domain's set phrases (unicorn → 独角兽), not the general dictionary.
+    curated: bool = False
 
 
 def pooled(renderings: list[Rendering]) -> list[str]:

@@ -202,6 +202,10 @@ class AnswerExtractor:
             # not by a long section title that merely lists topics.
             context = to_simplified(" ".join([chunk.topic or "",
                                               *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)]))
+            if asked.renderings:
+                # An infographic panel's subject may be its run's head panel (`浦江创新论坛（第17届）`, then
+                # `创新格局再扩大`): an English question's phrase for it is looked for there too.
+                context = f"{context} {to_simplified(self._lead_title(chunk))}"
             if chunk.boilerplate:  # a document number or sign-off is named only by its report's title
                 context = f"{context} {to_simplified(chunk.title)}"
             if asked.kind in ("date", "day", "year") and chunk.boilerplate:

@@ -263,7 +263,7 @@ def english_measure(renderings: tuple[Rendering, ...], text: str = "") -> tuple[
                         if len(t) > 1 and t.lower() not in _FILLER and t not in QUESTION_WORDS
                         and re.sub(r"新?区$", "", t) not in KNOWN_PLACES)
         if chinese:
-            out.append(Rendering(rendering.english, chinese))
+            out.append(Rendering(rendering.english, chinese, rendering.curated))
     return tuple(out)
 
 
@@ -378,7 +378,12 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     (科创板) and change the common ones (公司 → 企业).
     """
     if asked.renderings:
-        return english_measure_share(asked, f"{sentence} {context}", idf, tokenize) > english_min_share
+        text = f"{sentence} {context}"
+        # A domain phrase of the glossary (unicorn → 独角兽) is a reliable rendering: the sentence must have it.
+        if any(r.curated and min(map(idf, r.chinese)) >= distinctive_idf and not any(t in text for t in r.chinese)
+               for r in asked.renderings):
+            return False
+        return english_measure_share(asked, text, idf, tokenize) > english_min_share
     if not asked.measure:
         return True
     text = f"{sentence} {context}"
