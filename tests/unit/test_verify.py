@@ -428,3 +428,26 @@ def test_a_rare_domain_phrase_of_an_english_question_must_be_named() -> None:
     star_market = "自科创板开市至2020年底，上海有37家企业在科创板上市，排名全国第二。"
     assert why_not(question, star_market, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is not None
     assert why_not(question, "全市独角兽新晋10家，总数达到65家", "", TOKENIZER.tokenize, idf, 0.5, 2.0) is None
+
+
+def test_the_noun_a_value_is_asked_of_is_read_after_the_last_de() -> None:
+    assert asked("截至2024年底，G60科技成果转化基金的总规模是多少亿元？").value_noun == "总规模"
+    assert asked("2023年上海新增院士占全国新增院士总数的比例是多少？").value_noun == ""  # the kind, checked as such
+    assert asked("在沪设立代表处的国际科技组织：2020年的报告说共有几家？").value_noun == ""  # a source, not a value
+
+
+def test_an_amount_of_another_noun_does_not_answer_a_funds_size() -> None:
+    """The fund's invested amount (投资额) is not its size (规模)."""
+    question = "截至2024年底，G60科技成果转化基金的总规模是多少亿元？"
+    assert reason_in_corpus(question, "G60科技成果转化基金已投资项目27个, 投资额7.92亿元") is not None
+    assert reason_in_corpus(question, "G60科技成果转化基金总规模达到50亿元") is None
+
+
+def test_a_value_noun_the_reports_never_use_is_not_answered_by_another_measure() -> None:
+    """利润总额: the reports give the industry's size, never a profit."""
+    def idf(word: str) -> float:
+        return 5.0 if word in {"\uffff", "利润", "总额", "利润总额"} else 1.0
+
+    question = asked("2023年上海生物医药产业实现的利润总额是多少亿元？")
+    sentence = "全年生物医药产业规模超过 9300 亿元，同比增长 4.9%。"
+    assert why_not(question, sentence, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is not None

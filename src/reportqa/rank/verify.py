@@ -137,6 +137,8 @@ class Asked:
     part: tuple[str, ...] = ()
     # An English question's measure: its words, each with the corpus's Chinese words for it.
     renderings: tuple[Rendering, ...] = ()
+    # The noun a value question asks the value of, after its last 的 (`基金的总规模是多少` → 总规模).
+    value_noun: str = ""
 
 
 def _measure_text(text: str) -> str:
@@ -216,7 +218,24 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  attribute=attribute.group(1) if (attribute := _ATTRIBUTE.search(text)) and not kind else None,
                  part=_part_words(text, tokenize, counted=kind == "count")
                  if kind and query.profile.bridge is None else (),
-                 renderings=english_measure(query.renderings, text))
+                 renderings=english_measure(query.renderings, text),
+                 value_noun=_value_noun(text) if kind in ("amount", "count", "share") and not query.english else "")
+
+
+def _value_noun(text: str) -> str:
+    """The noun right before a value question's quantity word, after the question's last 的:
+    `G60科技成果转化基金的总规模是多少亿元` → 总规模, `生物医药产业实现的利润总额是多少` → 利润总额."""
+    ask = _ASK.search(text)
+    if ask is None:
+        return ""
+    before = re.sub(r"(?:一共|总共|共|累计|分别|各|又|已经|已)*(?:有|是|为|达到|达)?$", "", text[:ask.start()])
+    if "的" not in before:
+        return ""
+    noun = before.rsplit("的", 1)[1]
+    # A share's word (比例) is the kind of value, checked as such; `报告说` names a source, not a value.
+    if _SHARE_ASK.search(noun) or "报告" in noun:
+        return ""
+    return noun if 2 <= len(noun) <= 6 and re.fullmatch(r"[\u4e00-\u9fff]+", noun) else ""
 
 
 # English words that say which kind of value is asked, or nothing at all: not the measure.
@@ -506,6 +525,11 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf, english_min_measure):
         named = ''.join(asked.measure[:3]) or " ".join(r.english for r in asked.renderings[:4])
         return f"报告中没有关于“{named}”的句子"
+    if asked.value_noun:
+        words = [w for w in tokenize(asked.value_noun) if len(w) > 1]
+        noun_words = corpus_words(tuple(words), idf)
+        if words and not any(w in f"{sentence} {context}" for w in noun_words):
+            return f"相关句子没有给出“{asked.value_noun}”"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     if asked.attribute and asked.attribute not in sentence and not re.search(r"“[^”]{2,}”|《[^》]{2,}》|\"[^\"]{2,}\"",
