@@ -83,6 +83,7 @@ _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投
 _EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|income|funding|budget|endowment|"
                             r"(?:market|total|combined|contract|transaction|output) value|value of|"
                             r"market capitali[sz]ation)\b", re.IGNORECASE)
+_EN_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 # An English count of people: a Chinese answer gives it in 人, 名, 位 or 人次, whatever the noun.
 _EN_COUNT = re.compile(
     r"how many\s+(?:[\w'-]+\s+){0,3}?(people|persons|experts|talents|attendees|scientists|laureates|researchers|"
@@ -188,9 +189,9 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         kind, counter = "count", ask.group(1)
     elif query.english and _EN_COUNT.search(text):
         kind, counter = "count", "人"
-    elif query.english and _EN_AMOUNT_ASK.search(text) and not re.search(r"\bhow many\b", text, re.IGNORECASE):
+    elif query.english and _EN_AMOUNT_ASK.search(text) and not _EN_HOW_MANY.search(text):
         kind = "amount"
-    elif query.english and re.search(r"\bhow many\b", text, re.IGNORECASE):
+    elif query.english and _EN_HOW_MANY.search(text):
         kind = "count"  # English names no counter: any count will do, but a count there must be
     if query.profile.bridge is not None:
         # An English question's measure words are in English: they are checked word by word
@@ -546,7 +547,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         wanted = {"amount": "金额", "share": "比例", "change": "增减幅度", "date": "时间", "day": "日期",
                   "year": "年份", "docnum": "文号", "rank": "排名",
                   "email": "电子邮箱", "phone": "电话"}.get(
-            asked.kind or "", f"以“{asked.counter}”计的数量")
+            asked.kind or "", f"以“{asked.counter}”计的数量" if asked.counter else "数量")
         return f"相关句子没有给出所问的{wanted}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
     if asked.flow and values:
