@@ -76,7 +76,7 @@ class Engine:
     def load(cls, catalog: Catalog, model_checksum: str, settings: Settings) -> Engine:
         index = catalog.open(model_checksum=model_checksum)
         return cls(index, Retriever(index, settings.fusion), AnswerExtractor(index, settings.answer),
-                   Speller(index.lexical.vocabulary()), settings.fusion.english_terms_per_word)
+                   Speller(index.lexical.vocabulary(), index.is_word), settings.fusion.english_terms_per_word)
 
     def analyze(self, text: str) -> QueryInfo:
         """A question as this engine reads it: typos fixed against its corpus, English words

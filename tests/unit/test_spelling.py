@@ -50,3 +50,20 @@ def test_text_without_chinese_is_unchanged() -> None:
 def test_the_corpus_vocabulary_fixes_a_typo_of_one_of_its_terms(tiny_index: SearchIndex) -> None:
     speller = Speller(tiny_index.lexical.vocabulary())
     assert speller.correct("独脚兽企业有多少家？") == "独角兽企业有多少家？"
+
+
+def test_a_word_of_the_dictionary_is_no_typo() -> None:
+    """数理化 (maths, physics, chemistry) is a word, though the reports only say 数字化."""
+    dictionary = {"数理化", "上海", "以外"}.__contains__
+    assert Speller(["数字化"], dictionary).correct("数理化生这几门学科") == "数理化生这几门学科"
+
+
+def test_a_window_starting_inside_a_dictionary_word_is_not_corrected() -> None:
+    """`海以外` of 上海以外 starts inside 上海: it is no typo of the corpus's 海内外."""
+    dictionary = {"上海", "以外", "地区"}.__contains__
+    assert Speller(["海内外"], dictionary).correct("卖给上海以外地区的") == "卖给上海以外地区的"
+
+
+def test_a_typo_is_still_fixed_beside_the_dictionary() -> None:
+    dictionary = {"上海", "企业"}.__contains__
+    assert Speller(VOCABULARY, dictionary).correct("上海独脚兽企业") == "上海独角兽企业"

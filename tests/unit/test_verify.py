@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from reportqa.index.tokenizer import ChineseTokenizer
@@ -451,3 +453,90 @@ def test_a_value_noun_the_reports_never_use_is_not_answered_by_another_measure()
     question = asked("2023年上海生物医药产业实现的利润总额是多少亿元？")
     sentence = "全年生物医药产业规模超过 9300 亿元，同比增长 4.9%。"
     assert why_not(question, sentence, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is not None
+
+
+def _corpus_idf(unseen: set[str] = frozenset()) -> Callable[[str], float]:
+    """An idf where the words in `unseen` (and the unseen marker) are words the reports never use."""
+    return lambda w: 5.0 if w == "\uffff" or w in unseen else 1.0
+
+
+def checked(question: str, sentence: str, context: str = "", unseen: set[str] = frozenset()) -> str | None:
+    return why_not(asked(question), sentence, context, TOKENIZER.tokenize, _corpus_idf(unseen), 0.5, 2.0)
+
+
+def test_the_quantity_word_is_the_questions_not_a_these_few() -> None:
+    """这几门 (these few subjects) is no question: the measure is read around 多少个."""
+    got = asked("2023年上海在数理化生这几门基础学科里，一共有多少个探索性的前沿课题获批？")
+    assert (got.kind, got.counter) == ("count", "个")
+    assert "课题" in got.measure
+
+
+def test_which_ones_asks_for_names_not_a_count() -> None:
+    assert asked("2023年在沪高质量运行的3家国家实验室分别是哪几家？").kind is None
+
+
+@pytest.mark.parametrize("question", ["2024年首批7家高质量孵化器全年实现的利润是多少？",
+                                      "2024年正式设立的长三角基础研究联合基金规模有多大？"])
+def test_a_bare_figure_question_asks_a_number(question: str) -> None:
+    assert asked(question).kind == "number"
+
+
+def test_a_bare_figure_question_is_not_answered_without_a_figure() -> None:
+    assert checked("2024年正式设立的长三角基础研究联合基金规模有多大？",
+                   "签订长三角加强基础研究合作框架协议,探索设立基础研究联合基金。") is not None
+
+
+def test_a_bare_figure_question_needs_the_noun_it_asks_the_figure_of() -> None:
+    """Asked the profit, the sentence gives the income: 利润 is not named."""
+    assert checked("2024年首批7家高质量孵化器全年实现的利润是多少？",
+                   "首批7家高质量孵化器积极探索超前孵化、孵投联动等模式，全年收入1.55亿元。") is not None
+    assert checked("2024年首批7家高质量孵化器全年实现的收入是多少？",
+                   "首批7家高质量孵化器积极探索超前孵化、孵投联动等模式，全年收入1.55亿元。") is None
+
+
+def test_the_asked_noun_may_be_abbreviated_in_the_sentence() -> None:
+    """营收 is how the report writes 营业收入."""
+    assert checked("2024年上海科技服务业规模以上企业的营业收入是多少？",
+                   "上海市科技服务业规上企业营收6272.59亿元，比上年增长6.1%。") is None
+
+
+def test_a_figure_the_question_already_gives_is_not_the_answer() -> None:
+    assert checked("截至2024年底，长三角科技资源共享服务平台的3000余家服务机构中，上海的机构有多少家？",
+                   "截至年底, 长三角科技资源共享服务平台服务机构3000余家, 集聚大型科学仪器超4.7万台(套)") is not None
+
+
+def test_a_new_figure_beside_the_given_one_may_answer() -> None:
+    assert checked("2024年首批7家高质量孵化器新孵化企业有多少家？",
+                   "首批7家高质量孵化器新建11个专业实验室，新孵化企业84家。") is None
+
+
+def test_a_share_must_be_of_what_was_asked() -> None:
+    """Asked the share of basic research in R&D spending, the sentence gives R&D spending's share of GDP."""
+    assert checked("2020年上海基础研究投入占全社会研发经费支出的比重是多少？",
+                   "2020年上海全社会研究开发(R&D)经费支出相当于地区生产总值的比例预计为4.1%。") is not None
+    assert checked("2020年上海基础研究投入占全社会研发经费支出的比重是多少？",
+                   "基础研究投入占全社会研发经费支出比重达到10%。") is None
+
+
+def test_a_quoted_name_must_be_in_the_answer() -> None:
+    assert checked("关于“全球科技伙伴计划”，市科委2024年打算怎么做？",
+                   "四是实施鼓励外资研发中心提升计划，支持外资企业在沪设立全球研发中心。") is not None
+    assert checked("关于“全球科技伙伴计划”，市科委2024年打算怎么做？",
+                   "探索实施“全球科技伙伴计划”，深化双边合作机制。") is None
+
+
+def test_a_quoted_colloquial_phrase_is_not_required() -> None:
+    """`“经济盘子”` is the asker's word, which the reports never use."""
+    assert checked("2024年头11个月，张江高新区规模以上工业和服务业的“经济盘子”有多大？",
+                   "1—11月,张江高新区规上工业和服务业经济总量49525.20亿元,同比增长14.4%。",
+                   unseen={"盘子"}) is None
+
+
+def test_one_of_several_quoted_names_is_enough() -> None:
+    assert checked("上海“中央科创区”规划的“2+1”产业创新体系，核心产业是哪两个？",
+                   "规划形成以数字科技、生命健康为核心,以科创服务业为支撑的“2+1”产业创新体系。") is None
+
+
+def test_a_part_before_a_comma_is_asked_even_where_jieba_reads_across_it() -> None:
+    """科学家中， is read 科学 + 家中 by jieba; the 中 before the comma still marks the part asked."""
+    assert checked("第7届世界顶尖科学家论坛的参会科学家中，来自中国以外的有多少位？", "近300位全球科学家") is not None

@@ -3,14 +3,16 @@
 `独脚兽` is not a word of the reports but `独角兽` is; a query term of three or
 more Chinese characters that the corpus never uses, one character away from
 a term it uses, is most likely that term mistyped. Correcting it restores the
-lexical match; the dense leg sees the corrected text too.
+lexical match; the dense leg sees the corrected text too. A word of the
+analyser's dictionary is no typo, though the reports never use it: `数理化`
+is one character away from the corpus's `数字化`, and means something else.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from reportqa.text.zh import HAN_BASIC
 
@@ -21,8 +23,10 @@ _CJK_RUN = re.compile(f"[{HAN_BASIC}]{{3,}}")
 class Speller:
     """One-substitution corrections towards known corpus terms of 3–6 Chinese characters."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], known: Callable[[str], bool] | None = None) -> None:
         words = set(vocabulary)
+        # The dictionary's words (jieba's): a real word the corpus does not use is not corrected.
+        self._dictionary = known
         self._words = {t for t in words if len(t) >= 2}
         self._known = {t for t in words if 3 <= len(t) <= 6 and _CJK_RUN.fullmatch(t)}
         self._by_mask: dict[str, list[str]] = defaultdict(list)
@@ -31,7 +35,7 @@ class Speller:
                 self._by_mask[term[:i] + "?" + term[i + 1:]].append(term)
 
     def _fix(self, word: str) -> str | None:
-        if word in self._known:
+        if word in self._known or (self._dictionary is not None and self._dictionary(word)):
             return None
         options = {t for i in range(len(word)) for t in self._by_mask.get(word[:i] + "?" + word[i + 1:], ())}
         return options.pop() if len(options) == 1 else None
@@ -47,12 +51,20 @@ class Speller:
             for size in range(min(6, len(run)), 2, -1):
                 for start in range(len(run) - size + 1):
                     word = run[start:start + size]
-                    if self._contains_known(word):
+                    if self._contains_known(word) or self._straddles(run, start, start + size):
                         continue
                     fixed = self._fix(word)
                     if fixed:
                         out = out.replace(word, fixed)
         return out
+
+    def _straddles(self, run: str, start: int, end: int) -> bool:
+        """Whether a dictionary word crosses the window's edge: in `上海以外地区`, `海以外` starts inside
+        上海 and is no typo of `海内外`."""
+        if self._dictionary is None:
+            return False
+        return (start > 0 and self._dictionary(run[start - 1:start + 1])) or (
+            end < len(run) and self._dictionary(run[end - 1:end + 1]))
 
     def _contains_known(self, word: str) -> bool:
         return any(word[i:j] in self._words for i in range(len(word)) for j in range(i + 2, len(word) + 1))

@@ -215,8 +215,9 @@ class AnswerExtractor:
                 context = f"{context} {to_simplified(chunk.text)}"
             reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
                              w.measure_idf, w.english_min_measure)
+            # A question asking which year (`…指数是哪一个年度的？`) is answered by a sentence naming another.
             if reason is None and query.years and (choice.candidate.year_affinity == 0
-                                                   or _year_conflict(text, query)):
+                                                   or (asked.kind != "year" and _year_conflict(text, query))):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
             if reason is None and (place := self._other_place(query, chunk)):
                 reason = f"相关句子出自关于{place}的报告"

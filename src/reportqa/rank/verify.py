@@ -27,18 +27,34 @@ from reportqa.text.places import KNOWN_PLACES
 _FILLER = frozenset(
     "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
     "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 一项 这一项 该项 "
-    "占比 比例 比重 "
+    "占比 比例 比重 多大 "
     "according report reports shanghai".split()
 )
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
 _ASK = re.compile(
     r"(?:一共|总共|共|累计|分别|各)?(?:有|是|为|达到|达)?(?:多少|几)(?:钱|亿元|万元|亿|万)?"
     r"(小时|人次|[家项件人个篇款所位名场次批台套座起元天倍吨亩])?")
+# A 几 that does not ask a number: `这几门学科` (these few), `好几个` (several), `几乎` (almost), `几经`
+# (after several), `哪几家` (which ones: a question for names).
+_NOT_ASKING = re.compile(r"[这那好哪]几|几[乎经]")
+
+
+def ask_match(text: str) -> re.Match[str] | None:
+    """The question's quantity word: its 多少 wherever it stands, else its last 几 that asks.
+
+    `在数理化生这几门基础学科里，一共有多少个…课题` asks 多少个, not 这几门: the first match
+    would make the measure the words before 这几 and miss 课题.
+    """
+    asking = [m for m in _ASK.finditer(text)
+              if not _NOT_ASKING.search(text, max(0, m.start() - 1), min(len(text), m.end() + 1))]
+    return next((m for m in asking if "多少" in m.group()), asking[-1] if asking else None)
+
+
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
 _DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
-_YEAR_ASK = re.compile(r"哪一年|哪年|which year|what year", re.IGNORECASE)
+_YEAR_ASK = re.compile(r"哪一年|哪年|哪一?个?年度|什么年度|which year|what year", re.IGNORECASE)
 # A question about a standing in a ranking (`全国排第几`, `where did … rank`), not an event's ordinal (`第几届`).
 _RANK_ASK = re.compile(r"第几(?![届次批期轮代类号章节条款个项家])|名次|排名(?:多少|如何|怎样)|"
                        r"\b(?:where|what|which)\b[^?]*\brank(?:ed|s|ing)?\b|\bwhat (?:place|position)\b",
@@ -90,6 +106,8 @@ _EN_COUNT = re.compile(
     r"residents|visitors|participants|staff|employees|students|academicians|members|users|viewers|workers|"
     r"professionals|engineers|doctors|fellows|entrepreneurs|investors|delegates|guests|winners|recipients)\b",
     re.IGNORECASE)
+# A Chinese question for a figure that names no unit: `…的利润是多少？`, `基金规模有多大？`.
+_NUMBER_ASK = re.compile(r"(?:是|有|为|达到?|约)多少(?![\u4e00-\u9fff])|有?多大(?:规模)?[？?。]?$|规模多大")
 _SEGMENT = re.compile(r"[，,：:；;的]")
 _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*"
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
@@ -140,6 +158,14 @@ class Asked:
     renderings: tuple[Rendering, ...] = ()
     # The noun a value question asks the value of, after its last 的 (`基金的总规模是多少` → 总规模).
     value_noun: str = ""
+    # The figures the question itself gives (`3000余家服务机构中，上海的有多少家` → 3000): the asked
+    # value is another one.
+    given: tuple[str, ...] = ()
+    # What a share is the share of (`基础研究投入占全社会研发经费的比重` → 基础研究, 投入): the sentence
+    # must name it, not only the whole.
+    share_of: tuple[str, ...] = ()
+    # The names the question quotes (`“全球科技伙伴计划”`, `《…方案》`): the sentence must carry them.
+    quoted: tuple[str, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -148,12 +174,12 @@ def _measure_text(text: str) -> str:
     The whole clause, not a guessed head noun: which of its words must appear is decided by
     their rarity (see `measure_found`), so a verb or a reporting phrase in it costs nothing.
     """
-    match = _ASK.search(text) or _NAME_ASK.search(text)
+    match = ask_match(text) or _NAME_ASK.search(text)
     if match is None:
         return text
     after = re.sub(r"[吗呢?？。!！\s]+", "", text[match.end():])
     before = text[: match.start()]
-    return f"{before} {after}" if len(after) >= 2 and not _ASK.search(after) else before
+    return f"{before} {after}" if len(after) >= 2 and not ask_match(after) else before
 
 
 def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
@@ -162,7 +188,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     text = query.normalized
     kind: str | None = None
     counter: str | None = None
-    ask = _ASK.search(text)
+    ask = ask_match(text)
     if _DOCNUM_ASK.search(text):
         kind = "docnum"
     elif _EMAIL_ASK.search(text):
@@ -193,6 +219,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         kind = "amount"
     elif query.english and _EN_HOW_MANY.search(text):
         kind = "count"  # English names no counter: any count will do, but a count there must be
+    elif not query.english and _NUMBER_ASK.search(text):
+        kind = "number"  # `利润是多少`, `规模有多大`: no unit named, but a figure there must be
     if query.profile.bridge is not None:
         # An English question's measure words are in English: they are checked word by word
         # through their renderings (`english_measure`), not as Chinese words.
@@ -220,23 +248,68 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  part=_part_words(text, tokenize, counted=kind == "count")
                  if kind and query.profile.bridge is None else (),
                  renderings=english_measure(query.renderings, text),
-                 value_noun=_value_noun(text) if kind in ("amount", "count", "share") and not query.english else "")
+                 value_noun=_value_noun(text, tokenize if kind == "number" else None)
+                 if kind in ("amount", "count", "share", "number") and not query.english else "",
+                 given=_given_numbers(text) if kind in ("amount", "count", "number") else (),
+                 share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
+                 quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else ())
 
 
-def _value_noun(text: str) -> str:
+_QUOTED = re.compile(r"[“\"《「]([^”\"》」]{2,40})[”\"》」]")
+# A figure as a question gives one: 3000余家, 1.55亿元, 7家 (a year is not a figure given).
+_GIVEN = re.compile(r"(?<![\d.])(\d[\d,.]*)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*(?![年月日\d])")
+
+
+def _given_numbers(text: str) -> tuple[str, ...]:
+    """The figures a question states (not its years, not an edition `第7届`): `3000余家` → 3000."""
+    return tuple(dict.fromkeys(m.group(1).replace(",", "") for m in _GIVEN.finditer(text)
+                               if text[max(0, m.start() - 1):m.start()] != "第"))
+
+
+def _share_of(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
+    """The words naming what a share is the share of: before `占` in `A占B的比重`, those B does not use.
+
+    Read within the clause of the 占 (a part of a multi-part question carries the other parts' lead-in).
+    """
+    marks = [m.start() for m in re.finditer("占(?!比)", text)]
+    if not marks:
+        return ()
+    at = marks[-1]
+    start = max((m.end() for m in re.finditer(r"[，,。；;：:？?！!]", text[:at])), default=0)
+    end = next((m.start() + at for m in re.finditer(r"[，,。；;：:？?！!]", text[at:])), len(text))
+    part = re.sub(r"(?:19|20)\d\d\s*年?度?", "", text[start:at])
+    whole = set(tokenize(text[at + 1:end]))
+    words = [w for w in dict.fromkeys(tokenize(part)) if len(w) > 1 and not w.isdigit() and w not in QUESTION_WORDS
+             and w.lower() not in _FILLER and w not in whole and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
+    return tuple(w for w in words if not any(w != o and w in o for o in words))
+
+
+def _value_noun(text: str, tokenize: Callable[[str], list[str]] | None = None) -> str:
     """The noun right before a value question's quantity word, after the question's last 的:
-    `G60科技成果转化基金的总规模是多少亿元` → 总规模, `生物医药产业实现的利润总额是多少` → 利润总额."""
-    ask = _ASK.search(text)
+    `G60科技成果转化基金的总规模是多少亿元` → 总规模, `生物医药产业实现的利润总额是多少` → 利润总额.
+
+    With `tokenize` (a question asking a bare figure), a longer run names its thing by its last
+    word that is not the kind of value: `长三角基础研究联合基金规模有多大` → 基金.
+    """
+    ask = ask_match(text) or _NUMBER_ASK.search(text)
     if ask is None:
         return ""
     before = re.sub(r"(?:一共|总共|共|累计|分别|各|又|已经|已)*(?:有|是|为|达到|达)?$", "", text[:ask.start()])
-    if "的" not in before:
+    if "的" not in before and tokenize is None:
         return ""
-    noun = before.rsplit("的", 1)[1]
+    noun = before.rsplit("的", 1)[-1]
     # A share's word (比例) is the kind of value, checked as such; `报告说` names a source, not a value.
     if _SHARE_ASK.search(noun) or "报告" in noun:
         return ""
-    return noun if 2 <= len(noun) <= 6 and re.fullmatch(r"[\u4e00-\u9fff]+", noun) else ""
+    if 2 <= len(noun) <= 6 and re.fullmatch(r"[\u4e00-\u9fff]+", noun):
+        return noun
+    if tokenize is None:
+        return ""
+    tail = re.sub(r"^.*[^\u4e00-\u9fff]", "", noun)
+    words = [w for w in tokenize(tail) if len(w) > 1 and w not in _FILLER and w not in QUESTION_WORDS
+             and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
+    return words[-1] if words and re.sub(f"(?:{'|'.join(map(re.escape, _FILLER))})+$", "", tail).endswith(words[-1]) \
+        else ""
 
 
 # English words that say which kind of value is asked, or nothing at all: not the measure.
@@ -295,7 +368,7 @@ def _part_words(text: str, tokenize: Callable[[str], list[str]], counted: bool =
     question word; a 中 inside a word (中心, 中国) is not the mark, only the word 中 or 其中.
     """
     tokens = set(tokenize(text))
-    if not tokens & _PART_MARK:
+    if not tokens & _PART_MARK and not re.search("中[，,]", text):
         return ()
     # Search-mode tokens overlap: a 中 is the mark where no longer word (中心, 集中) covers it.
     covered: set[int] = set()
@@ -303,12 +376,14 @@ def _part_words(text: str, tokenize: Callable[[str], list[str]], counted: bool =
         if len(token) > 1 and "中" in token and token != "其中":
             for found in re.finditer(re.escape(token), text):
                 covered.update(range(found.start(), found.end()))
-    marks = [m.end() for m in re.finditer("中", text) if m.start() not in covered and m.end() < len(text)]
+    # `科学家中，来自…的有多少位`: a 中 before a comma is the mark, whatever word jieba reads across it (家中).
+    marks = [m.end() for m in re.finditer("中", text)
+             if (m.start() not in covered or text[m.end():m.end() + 1] in ("，", ",")) and m.end() < len(text)]
     if not marks:
         return ()
     mark = marks[-1]
     whole, part = text[:mark], re.sub(r"^[，,、\s]+", "", text[mark:])
-    ask = _ASK.search(part)
+    ask = ask_match(part)
     part = part[: ask.start()] if ask else part
     # The part ends at its first 的 (`研发服务一项的营收`: 营收 is the measure, which the whole has too),
     # but what a count counts is named last (`参与的企业有多少家`: the 企业 among the participants).
@@ -507,7 +582,7 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
     if asked.kind == "count" and asked.counter:
         counters = COUNTER_ALIASES.get(asked.counter, (asked.counter,))
         return bool(re.search(_NUM + f"(?:{'|'.join(counters)})", text))
-    if asked.kind == "count":
+    if asked.kind in ("count", "number"):
         return bool(re.search(r"\d", text) or re.search(_NUM + "[家项件人个篇款所位名场次批台套座种份]", text))
     return True
 
@@ -529,8 +604,21 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.value_noun:
         words = [w for w in tokenize(asked.value_noun) if len(w) > 1]
         noun_words = corpus_words(tuple(words), idf)
-        if words and not any(w in f"{sentence} {context}" for w in noun_words):
+        both = f"{sentence} {context}"
+        if words and not any(_word_or_abbreviation(w, set(tokenize(both)), both)
+                             for w in [asked.value_noun, *noun_words]):
             return f"相关句子没有给出“{asked.value_noun}”"
+    text = f"{sentence} {context}"
+    # A quoted name in the reports' own words (not a colloquial `“经济盘子”`) is what the answer is about.
+    # With several, one is enough: `“中央科创区”规划的“2+1”产业创新体系` is answered by the 2+1 sentence.
+    quoted = [q for q in asked.quoted if all(corpus_words((w,), idf) for w in tokenize(q) if len(w) > 1)]
+    if quoted and not any(q in text for q in quoted):
+        return f"相关句子没有提到“{quoted[0]}”"
+    if asked.share_of and (known := corpus_words(asked.share_of, idf)):
+        tokens = set(tokenize(text))
+        found = sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text))
+        if found < min_measure * sum(idf(w) for w in known):
+            return f"相关句子没有给出“{''.join(asked.share_of)}”所占的比例"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     if asked.attribute and asked.attribute not in sentence and not re.search(r"“[^”]{2,}”|《[^》]{2,}》|\"[^\"]{2,}\"",
@@ -550,6 +638,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked.kind or "", f"以“{asked.counter}”计的数量" if asked.counter else "数量")
         return f"相关句子没有给出所问的{wanted}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
+    if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
+        # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
+        return f"相关句子只给出了问题里已有的“{'、'.join(figures)}”"
     if asked.flow and values:
         # `累计…103家` or `40余位两院院士` (at a forum) is not how many were new that year. What says
         # "new" is read beside the value: its clause and the one before (`新认定…，共计7396家`).
@@ -570,6 +661,22 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
 
 
 _CLAUSE = re.compile(r"[，,；;。、：:]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def asked_figures(asked: Asked, sentence: str) -> list[str]:
+    """The figures in the sentence of the asked kind, as digits (`3000余家` → 3000 for a count in 家);
+    words for numbers and years are left out (a year is not a count)."""
+    text = with_units(sentence.replace("**", ""))
+    if asked.kind == "count" and asked.counter:
+        unit = "|".join(COUNTER_ALIASES.get(asked.counter, (asked.counter,)))
+    elif asked.kind == "amount":
+        unit = "美元|元"
+    else:
+        unit = ""
+    pattern = re.compile(r"(?<![\d.])(\d[\d,.]*)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*" + (f"(?:{unit})" if unit
+                                                                                   else r"(?![年月日\d.,])"))
+    return list(dict.fromkeys(m.group(1).replace(",", "").rstrip(".") for m in pattern.finditer(text)))
 
 
 def value_beside_measure(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
