@@ -8,7 +8,15 @@ import pytest
 
 from reportqa.index.tokenizer import ChineseTokenizer
 from reportqa.query.analyze import analyze
-from reportqa.rank.verify import Asked, english_head, kind_fits, read_asked, value_beside_measure, why_not
+from reportqa.rank.verify import (
+    Asked,
+    english_head,
+    kind_fits,
+    named_places,
+    read_asked,
+    value_beside_measure,
+    why_not,
+)
 
 TOKENIZER = ChineseTokenizer()
 
@@ -540,3 +548,50 @@ def test_one_of_several_quoted_names_is_enough() -> None:
 def test_a_part_before_a_comma_is_asked_even_where_jieba_reads_across_it() -> None:
     """科学家中， is read 科学 + 家中 by jieba; the 中 before the comma still marks the part asked."""
     assert checked("第7届世界顶尖科学家论坛的参会科学家中，来自中国以外的有多少位？", "近300位全球科学家") is not None
+
+
+@pytest.mark.parametrize(("question", "place"), [
+    ("2024年上海-六安科技成果对接交流活动上集中展示了多少个科技合作项目？", "六安"),
+    ("2024年沪滇科技成果对接交流活动现场签约了多少个合作项目？", "沪滇"),
+])
+def test_the_place_a_measure_names_is_read_off_the_question(question: str, place: str) -> None:
+    assert named_places(asked(question)) == [place]
+
+
+def test_shanghai_and_china_are_not_named_places() -> None:
+    """Every report is about them: requiring them would refuse every sentence that leaves them out."""
+    assert named_places(asked("2024年上海全社会研发经费支出占全国的比重是多少？")) == []
+
+
+def test_another_places_event_does_not_answer() -> None:
+    """Asked the Shanghai-Lu'an event's projects, the Sanming event's 50 projects are no answer."""
+    question = "2024年上海-六安科技成果对接交流活动上集中展示了多少个科技合作项目？"
+    assert checked(question, "沪明科技成果对接交流活动暨沪明纺织产业创新发展研讨活动成功举办,"
+                             "会上集中展示近两年沪明两地50个科技合作项目") == "相关句子没有提到六安"
+
+
+def test_a_named_place_in_the_headings_is_enough() -> None:
+    assert checked("沪琼科技成果对接交流活动签约了多少个合作项目？",
+                   "聚焦生物医药大健康、深海科技、特色农业等海南重点产业,签约9个合作项目",
+                   context="沪琼科技成果对接交流活动") is None
+
+
+@pytest.mark.parametrize(("question", "event"), [
+    ("2024年10月的沪明科技成果对接交流活动上，现场签约了多少个科技合作项目？", "签约"),
+    ("上海-六安科技成果对接交流活动上集中展示了多少个科技合作项目？", "展示"),
+    ("2024年上海有多少家科技型中小企业入库？", ""),
+])
+def test_the_event_a_count_is_of_is_read_before_the_quantity_word(question: str, event: str) -> None:
+    assert asked(question).event == event
+
+
+def test_a_count_of_another_event_does_not_answer() -> None:
+    """Projects shown (展示) are not projects signed (签约)."""
+    assert checked("沪明科技成果对接交流活动上，现场签约了多少个科技合作项目？",
+                   "沪明科技成果对接交流活动成功举办,会上集中展示近两年沪明两地50个科技合作项目") is not None
+
+
+def test_a_count_of_the_same_event_in_other_words_answers() -> None:
+    """签署 and 签约 count the same deals."""
+    assert checked("沪琼科技成果对接交流活动现场签约了多少个合作项目？",
+                   "沪琼科技成果对接交流活动成功举办,现场签署9个合作项目") is None

@@ -21,7 +21,7 @@ from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.query.rendering import Rendering
 from reportqa.rank.tables import with_units
-from reportqa.text.places import KNOWN_PLACES
+from reportqa.text.places import KNOWN_PLACES, PLACES
 
 # Words around a quantity that say nothing about which measure is asked.
 _FILLER = frozenset(
@@ -166,6 +166,9 @@ class Asked:
     share_of: tuple[str, ...] = ()
     # The names the question quotes (`“全球科技伙伴计划”`, `《…方案》`): the sentence must carry them.
     quoted: tuple[str, ...] = ()
+    # The event a count is of, by its verb's group (`现场签约了多少个` → 签约): a count of another event
+    # (`集中展示…50个`) does not answer it.
+    event: str = ""
 
 
 def _measure_text(text: str) -> str:
@@ -252,7 +255,33 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  if kind in ("amount", "count", "share", "number") and not query.english else "",
                  given=_given_numbers(text) if kind in ("amount", "count", "number") else (),
                  share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
-                 quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else ())
+                 quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else (),
+                 event=_event(text, ask) if kind in ("count", "number", "amount") and ask and not query.english else "")
+
+
+# Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
+# 展示 and 签约 do not. A count's event is one group; a sentence counting another group's event only
+# (`集中展示…50个项目` asked `签约了多少个项目`) gives a figure for something else.
+EVENT_VERBS: dict[str, tuple[str, ...]] = {
+    "签约": ("签约", "签署", "签订"),
+    "展示": ("展示", "展出", "发布", "亮相", "首发"),
+    "揭牌": ("揭牌", "授牌", "挂牌成立"),
+    "获批": ("获批", "批准", "立项", "获立项"),
+    "申报": ("申报", "报名", "参赛"),
+    "获奖": ("获奖", "获得奖", "得奖", "摘得"),
+    "上市": ("上市", "登陆", "挂牌上市", "首发上市"),
+    "入库": ("入库", "纳入"),
+}
+_EVENT_OF = {verb: group for group, verbs in EVENT_VERBS.items() for verb in verbs}
+_EVENT = re.compile("|".join(sorted(_EVENT_OF, key=len, reverse=True)))
+
+
+def _event(text: str, ask: re.Match[str]) -> str:
+    """The group of the last event verb before a question's quantity word, within its clause."""
+    clause = re.split(r"[，,。；;：:？?！!]", text[:ask.start()])[-1]
+    verbs = _EVENT.findall(clause)
+    return _EVENT_OF[verbs[-1]] if verbs else ""
+
 
 
 _QUOTED = re.compile(r"[“\"《「]([^”\"》」]{2,40})[”\"》」]")
@@ -550,6 +579,24 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
     return None
 
 
+# A pair of places by their one-character names, Shanghai's first (沪滇: Yunnan, 沪明: Sanming), or by
+# their names (`上海-六安`): an event of two places' cooperation, one of many such in the reports.
+_PLACE_PAIR = re.compile(r"沪[\u4e00-\u9fff]")
+_NAMED_PAIR = re.compile(r"上海\s*[-－—–]\s*([\u4e00-\u9fff]{2,4}?)(?=科技|合作|创新|产业|协同|对口|交流)")
+# Places every report is about, or that name no particular one.
+_HOME = frozenset({"上海", "中国", "全国"})
+
+
+def named_places(asked: Asked) -> list[str]:
+    """The places the asked measure names (`上海-六安科技成果对接交流活动` → 六安, `沪滇…活动` → 沪滇,
+    `新加坡`): the answer's sentence or its headings must name them too, or it is about another
+    place's event. Shanghai's districts are checked against the whole passage by the answer step.
+    (jieba's place tags are too loose here: they tag 上市, 嘉宾 and 外国 as places.)"""
+    pairs = [m.group(1) for m in _NAMED_PAIR.finditer(asked.text)]
+    return list(dict.fromkeys([*pairs, *(w for w in asked.measure if w not in _HOME
+                                         and (w in PLACES or _PLACE_PAIR.fullmatch(w)))]))
+
+
 def new_place(asked: Asked, text: str) -> bool:
     """Whether the text names a place the question does not (a city, a province, a district…)."""
     named = [m.group() for m in _PLACE.finditer(text)] + [p for p in KNOWN_PLACES if p in text]
@@ -601,6 +648,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf, english_min_measure):
         named = ''.join(asked.measure[:3]) or " ".join(r.english for r in asked.renderings[:4])
         return f"报告中没有关于“{named}”的句子"
+    if (place := next((p for p in named_places(asked) if p not in f"{sentence} {context}"), None)) is not None:
+        return f"相关句子没有提到{place}"
     if asked.value_noun:
         words = [w for w in tokenize(asked.value_noun) if len(w) > 1]
         noun_words = corpus_words(tuple(words), idf)
@@ -651,6 +700,12 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             return "相关句子给出的是累计数，不是所问的新增数"
         if not _FLOW_SAID.search(near):
             return "相关句子没有说是新增的数量"
+    if asked.event and values:
+        clauses = _CLAUSE.split(sentence.replace("**", ""))
+        near = " ".join(" ".join(clauses[max(0, i - 1):i + 1]) for i, c in enumerate(clauses) if c in values)
+        groups = {_EVENT_OF[v] for v in _EVENT.findall(near)}
+        if groups and asked.event not in groups:
+            return f"相关句子的数量是{'、'.join(sorted(groups))}的，不是所问{asked.event}的"
     # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
     known = corpus_words(asked.part, idf)
     if known and values:
