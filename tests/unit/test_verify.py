@@ -595,3 +595,66 @@ def test_a_count_of_the_same_event_in_other_words_answers() -> None:
     """签署 and 签约 count the same deals."""
     assert checked("沪琼科技成果对接交流活动现场签约了多少个合作项目？",
                    "沪琼科技成果对接交流活动成功举办,现场签署9个合作项目") is None
+
+
+def test_a_rate_per_head_is_not_answered_by_a_total() -> None:
+    """发明专利 is rare enough to name the measure: what is wrong is the total given for a rate."""
+    def idf(word: str) -> float:
+        return {"\uffff": 5.0, "发明专利": 3.7}.get(word, 1.0)
+
+    question = asked("2020年上海每万人口发明专利拥有量是多少件？")
+    sentence = "发明专利授权24208件，比上年增长6.5%；"
+    assert why_not(question, sentence, "", TOKENIZER.tokenize, idf, 0.5, 2.0) == "相关句子给出的不是每万人口的数"
+
+
+def test_a_word_left_out_of_the_middle_of_an_indicator_makes_it_another_indicator() -> None:
+    """每万人口发明专利拥有量 is the broader indicator: 高价值 (rare in the reports) narrows the asked one."""
+    def idf(word: str) -> float:
+        return {"\uffff": 5.0, "高价值": 3.1, "拥有量": 4.6}.get(word, 1.0)
+
+    tokenizer = ChineseTokenizer(["高价值"])  # as the index's dictionary holds it
+    question = read_asked(analyze("2020年上海每万人口高价值发明专利拥有量是多少件？"), tokenizer.tokenize)
+    sentence = "2020年上海每万人口发明专利拥有量60.2件，公民科学素质水平达标率继续保持全国第一。"
+    assert why_not(question, sentence, "", tokenizer.tokenize, idf, 0.5, 2.0) == (
+        "相关句子给出的指标没有“高价值”，不是所问的那一项")
+
+
+def test_a_common_word_left_out_of_a_name_is_a_shortened_name() -> None:
+    """国家蛋白质设施 is how the report shortens 国家蛋白质科学设施: 科学 names nothing of its own."""
+    assert checked("2025年国家蛋白质科学设施服务企业用户的机时是前一年的几倍？",
+                   "上海光源和国家蛋白质设施服务企业用户机时分别为同比的1.7倍和5.8倍。") is None
+
+
+@pytest.mark.parametrize(("question", "event"), [
+    ("How many companies won prizes at the 'Entrepreneurship in Shanghai' competition?", "获奖"),
+    ("How many cooperation projects were signed at the Shanghai–Hainan matchmaking event?", "签约"),
+    ("How many vertical application demonstration scenarios did Shanghai release?", ""),
+])
+def test_the_event_of_an_english_count_is_read(question: str, event: str) -> None:
+    assert asked(question).event == event
+
+
+def test_what_a_count_leaves_out_is_read_off_the_question() -> None:
+    question = asked("第7届世界顶尖科学家论坛的参会者中，两院院士（不含其他资深科学家）有多少位？")
+    assert question.excluded == ("资深", "科学家")
+    assert "资深" not in question.measure
+
+
+def test_a_figure_counting_in_what_the_question_leaves_out_does_not_answer() -> None:
+    assert checked("第7届世界顶尖科学家论坛的参会者中，两院院士（不含其他资深科学家）有多少位？",
+                   "40余位两院院士及资深科学家", context="第7届世界顶尖科学家论坛"
+                   ) == "相关句子的数包含了所问不含的“资深”"
+
+
+def test_a_figure_of_the_broader_noun_does_not_answer_the_narrower_one() -> None:
+    """The sentence names 服务收入 only with a share: its 1.55亿元 is all the income."""
+    assert checked("2024年首批7家高质量孵化器的服务收入具体是多少万元？",
+                   "首批7家高质量孵化器积极探索超前孵化、孵投联动等模式，全年收入1.55亿元，服务收入占比过半。"
+                   ) == "相关句子的数是“收入”的，所问的“服务收入”另有所指"
+
+
+def test_a_count_of_all_visitors_does_not_answer_the_professional_ones() -> None:
+    fair = "第10届中国（上海）国际技术进出口交易会"
+    assert checked(f"{fair}吸引的专业观众有多少人次？", "吸引观众近5万人次(专业观众占比超80%)",
+                   context=fair) == "相关句子的数是“观众”的，所问的“专业观众”另有所指"
+    assert checked(f"{fair}吸引的观众有多少人次？", "吸引观众近5万人次(专业观众占比超80%)", context=fair) is None

@@ -12,6 +12,7 @@ never a particular figure or topic.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,6 +170,9 @@ class Asked:
     # The event a count is of, by its verb's group (`现场签约了多少个` → 签约): a count of another event
     # (`集中展示…50个`) does not answer it.
     event: str = ""
+    # What the question leaves out of its count (`两院院士（不含其他资深科学家）` → 资深, 科学家): a
+    # figure counting them in (`40余位两院院士及资深科学家`) is another figure.
+    excluded: tuple[str, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -229,7 +233,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         # through their renderings (`english_measure`), not as Chinese words.
         words = []
     else:
-        words = tokenize(_measure_text(re.sub(r"(?:19|20)\d\d\s*年?度?", "", text)))
+        # What the count leaves out (`（不含其他资深科学家）`) is no word of the measure.
+        words = tokenize(_measure_text(_EXCLUDING.sub("", re.sub(r"(?:19|20)\d\d\s*年?度?", "", text))))
     # A place (嘉定区) is checked against the passage on its own: as a measure word it would let
     # any sentence of that district's passage pass for the measure.
     content = list(dict.fromkeys(
@@ -256,7 +261,9 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  given=_given_numbers(text) if kind in ("amount", "count", "number") else (),
                  share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
                  quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else (),
-                 event=_event(text, ask) if kind in ("count", "number", "amount") and ask and not query.english else "")
+                 event=(_english_event(text) if query.english else _event(text, ask) if ask else "")
+                 if kind in ("count", "number", "amount") else "",
+                 excluded=_excluded(text, tokenize) if kind and not query.english else ())
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -282,6 +289,34 @@ def _event(text: str, ask: re.Match[str]) -> str:
     verbs = _EVENT.findall(clause)
     return _EVENT_OF[verbs[-1]] if verbs else ""
 
+
+
+# The same groups as an English question names them (`How many companies won prizes…`).
+_EN_EVENT = {
+    "签约": r"\bsign(?:ed|ing)\b",
+    "展示": r"\b(?:showcased|exhibited|displayed|on show|on display)\b",
+    "获批": r"\bapproved\b",
+    "申报": r"\b(?:applied|entered|entries)\b",
+    "获奖": r"\b(?:won|awarded|prize[- ]?winning)\b",
+    "上市": r"\b(?:IPOs?|went public|listed on (?:the )?(?:STAR|Sci-?Tech|stock|exchange|board|market))",
+}
+
+
+def _english_event(text: str) -> str:
+    """The group of the first event an English question names."""
+    found = [(m.start(), group) for group, pattern in _EN_EVENT.items()
+             if (m := re.search(pattern, text, re.IGNORECASE))]
+    return min(found)[1] if found else ""
+
+
+_EXCLUDING = re.compile(r"(?:不含|不包括|不包含|不计|除去?)([^，,。？?）)]{2,20}?)(?:以外|之外|外)?(?=[，,。？?）)]|$)")
+
+
+def _excluded(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
+    """The whole words of what a question's count leaves out (`（不含其他资深科学家）`), less `其他`."""
+    words = [w for m in _EXCLUDING.finditer(text) for w in tokenize(m.group(1))
+             if len(w) > 1 and w not in ("其他", "其它", "以外", "之外")]
+    return tuple(dict.fromkeys(w for w in words if not any(w != o and w in o for o in words)))
 
 
 _QUOTED = re.compile(r"[“\"《「]([^”\"》」]{2,40})[”\"》」]")
@@ -579,6 +614,28 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
     return None
 
 
+def _broader_value(asked: Asked, sentence: str, values: list[str],
+                   idf: Callable[[str], float]) -> tuple[str, str] | None:
+    """The asked noun and the broader one the sentence's figure is of, where the sentence names both:
+    `全年收入1.55亿元，服务收入占比过半` gives the income, not the 服务收入 asked; `吸引观众近5万人次
+    （专业观众占比超80%）` the visitors, not the 专业观众. Nouns are a measure word and its ending
+    (服务收入 → 收入), or two measure words the question writes together (专业 观众)."""
+    words = asked.measure
+    ask = ask_match(asked.text)
+    before = re.sub(r"(?:一共|总共|共|累计|分别|各|都|已经?|有|是|为|达到?|约)+$", "",
+                    asked.text[:ask.start()]) if ask else ""
+    nouns = [(w, w[i:]) for w in words if asked.value_noun.startswith(w)
+             for i in range(1, len(w) - 1) if corpus_words((w[i:],), idf)]
+    nouns += [(a + b, b) for a, b in itertools.pairwise(words) if before.endswith(a + b)]
+    text = sentence.replace("**", "")
+    # A parenthesis is a clause of its own here: `近5万人次(专业观众占比超80%)`.
+    values = [p for c in values for p in re.split(r"[()（）]", c) if kind_fits(asked, p)]
+    for noun, end in nouns:
+        if noun in text and not any(noun in c for c in values) and any(end in c for c in values):
+            return noun, end
+    return None
+
+
 # A pair of places by their one-character names, Shanghai's first (沪滇: Yunnan, 沪明: Sanming), or by
 # their names (`上海-六安`): an event of two places' cooperation, one of many such in the reports.
 _PLACE_PAIR = re.compile(r"沪[\u4e00-\u9fff]")
@@ -595,6 +652,26 @@ def named_places(asked: Asked) -> list[str]:
     pairs = [m.group(1) for m in _NAMED_PAIR.finditer(asked.text)]
     return list(dict.fromkeys([*pairs, *(w for w in asked.measure if w not in _HOME
                                          and (w in PLACES or _PLACE_PAIR.fullmatch(w)))]))
+
+
+# A rate per head or per unit (`每万人口`, `人均`, `每平方公里`), as a question asks it and a sentence gives it.
+_PER_UNIT = re.compile(r"每(?:[十百千万亿]+)?(?:人口?|户|家|平方公里|平方米|亩|元)|人均|\bper (?:capita|head|\d)",
+                       re.IGNORECASE)
+# The kinds of value a near indicator answers with a wrong figure.
+_FIGURES = frozenset({"count", "amount", "share", "number", "change"})
+
+
+def _left_out(asked: Asked, text: str, idf: Callable[[str], float], distinctive_idf: float) -> str | None:
+    """The rare measure word the text leaves out of the asked phrase, the words on either side of it
+    written together: asked `每万人口高价值发明专利拥有量`, the text's `每万人口发明专利拥有量` is
+    the broader indicator. A word missing at either end is a paraphrase (全市技术合同成交额), and a
+    common word left out is a shortened name (国家蛋白质科学设施 → 国家蛋白质设施): neither is this."""
+    words = asked.measure
+    for before, word, after in zip(words, words[1:], words[2:], strict=False):
+        if (f"{before}{word}{after}" in asked.text and word not in text and f"{before}{after}" in text
+                and distinctive_idf <= idf(word) < idf("\uffff")):
+            return word
+    return None
 
 
 def new_place(asked: Asked, text: str) -> bool:
@@ -648,6 +725,11 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf, english_min_measure):
         named = ''.join(asked.measure[:3]) or " ".join(r.english for r in asked.renderings[:4])
         return f"报告中没有关于“{named}”的句子"
+    if asked.kind in _FIGURES and (narrower := _left_out(asked, f"{sentence} {context}", idf, distinctive_idf)):
+        return f"相关句子给出的指标没有“{narrower}”，不是所问的那一项"
+    if asked.kind in _FIGURES and (per := _PER_UNIT.search(asked.text)) and not _PER_UNIT.search(sentence):
+        # `每万人口…拥有量` is a rate: a total (`发明专利授权24208件`) is another measure.
+        return f"相关句子给出的不是{per.group()}的数"
     if (place := next((p for p in named_places(asked) if p not in f"{sentence} {context}"), None)) is not None:
         return f"相关句子没有提到{place}"
     if asked.value_noun:
@@ -704,8 +786,15 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         clauses = _CLAUSE.split(sentence.replace("**", ""))
         near = " ".join(" ".join(clauses[max(0, i - 1):i + 1]) for i, c in enumerate(clauses) if c in values)
         groups = {_EVENT_OF[v] for v in _EVENT.findall(near)}
-        if groups and asked.event not in groups:
+        # An English question's words are checked loosely (any rendering of one): there its event
+        # must be said, where a Chinese sentence naming no event may still answer in other words.
+        if (groups or asked.renderings) and asked.event not in groups:
             return f"相关句子的数量是{'、'.join(sorted(groups))}的，不是所问{asked.event}的"
+    if values and (broader := _broader_value(asked, sentence, values, idf)) is not None:
+        return f"相关句子的数是“{broader[1]}”的，所问的“{broader[0]}”另有所指"
+    if asked.excluded and values and (counted := next((w for w in asked.excluded if any(w in c for c in values)),
+                                                      None)):
+        return f"相关句子的数包含了所问不含的“{counted}”"
     # Only the part's words the corpus uses: one it never says (a colloquial word) names nothing.
     known = corpus_words(asked.part, idf)
     if known and values:
