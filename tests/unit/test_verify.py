@@ -658,3 +658,15 @@ def test_a_count_of_all_visitors_does_not_answer_the_professional_ones() -> None
     assert checked(f"{fair}吸引的专业观众有多少人次？", "吸引观众近5万人次(专业观众占比超80%)",
                    context=fair) == "相关句子的数是“观众”的，所问的“专业观众”另有所指"
     assert checked(f"{fair}吸引的观众有多少人次？", "吸引观众近5万人次(专业观众占比超80%)", context=fair) is None
+
+
+def test_a_count_of_a_list_does_not_answer_one_of_its_items() -> None:
+    """11个 counts the labs, the proof-of-concept centres and the platforms together."""
+    sentence = "首批7家高质量孵化器新建11个专业实验室、概念验证中心、技术转化平台，新孵化企业84家。"
+    assert checked("2024年首批7家高质量孵化器新建的各类平台里，专业实验室单独有几个？", sentence) == (
+        "相关句子的数是专业实验室、概念验证中心、技术转化平台合计的，不是所问的一项")
+
+
+def test_counts_each_with_its_own_figure_are_not_a_list() -> None:
+    assert checked("2024年上海有多少个1类创新药获批上市？",
+                   "新增7款1类创新药、15个三类创新医疗器械获批上市，发布2批产品目录。") is None

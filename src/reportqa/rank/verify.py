@@ -614,6 +614,26 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
     return None
 
 
+def _list_total(asked: Asked, sentence: str) -> list[str] | None:
+    """The items a count is the total of, when the question asks only some of them: `新建11个专业实验室、
+    概念验证中心、技术转化平台` counts all three, so it does not say how many 专业实验室 there are.
+    Only a list in 、 (items starting with their own figure, `9个1类创新药、9个…`, are counts of
+    their own)."""
+    counters = "|".join(COUNTER_ALIASES.get(asked.counter or "", (asked.counter or "",)))
+    text = sentence.replace("**", "")
+    for match in re.finditer(_NUM + f"(?:{counters})", text):
+        run = re.split(r"和|及|与|以及|等|[，,；;。（(]", text[match.end():])[0]
+        items = []
+        for item in run.split("、"):
+            if not item or re.match(r"[\d一二两三四五六七八九十]", item):
+                break
+            items.append(item.strip())
+        asked_items = [item for item in items if item in asked.text]
+        if len(items) > 1 and asked_items and len(asked_items) < len(items):
+            return items
+    return None
+
+
 def _broader_value(asked: Asked, sentence: str, values: list[str],
                    idf: Callable[[str], float]) -> tuple[str, str] | None:
     """The asked noun and the broader one the sentence's figure is of, where the sentence names both:
@@ -790,6 +810,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # must be said, where a Chinese sentence naming no event may still answer in other words.
         if (groups or asked.renderings) and asked.event not in groups:
             return f"相关句子的数量是{'、'.join(sorted(groups))}的，不是所问{asked.event}的"
+    if asked.kind == "count" and asked.counter and (listed := _list_total(asked, sentence)) is not None:
+        return f"相关句子的数是{'、'.join(listed)}合计的，不是所问的一项"
     if values and (broader := _broader_value(asked, sentence, values, idf)) is not None:
         return f"相关句子的数是“{broader[1]}”的，所问的“{broader[0]}”另有所指"
     if asked.excluded and values and (counted := next((w for w in asked.excluded if any(w in c for c in values)),
