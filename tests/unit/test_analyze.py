@@ -188,3 +188,8 @@ def test_an_edition_or_batch_is_read_as_an_ordinal(question: str, ordinals: tupl
 
 def test_an_edition_in_chinese_numerals_is_written_as_the_reports_write_it() -> None:
     assert [chinese_numeral(n) for n in (3, 10, 11, 17, 26)] == ["三", "十", "十一", "十七", "二十六"]
+
+
+def test_chinas_provincial_divisions_are_read_as_the_reports_count_them() -> None:
+    """`19个省区市`: the reports' one word for provinces, autonomous regions and municipalities."""
+    assert "省区市" in chinese_terms("How many provinces, autonomous regions and municipalities took part?")

@@ -670,3 +670,10 @@ def test_a_count_of_a_list_does_not_answer_one_of_its_items() -> None:
 def test_counts_each_with_its_own_figure_are_not_a_list() -> None:
     assert checked("2024年上海有多少个1类创新药获批上市？",
                    "新增7款1类创新药、15个三类创新医疗器械获批上市，发布2批产品目录。") is None
+
+
+def test_an_ordinal_asked_is_neither_a_count_nor_a_measure_word() -> None:
+    """第几届 asks which edition: 几 there asks no quantity, and 几届 names nothing the answer must hold."""
+    got = asked("2024年上海为吸引海外人才举办的全球创新创业峰会是第几届、叫什么名字？")
+    assert got.kind is None
+    assert not any("几" in w for w in got.measure)

@@ -86,6 +86,11 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "how big": ("规模",), "size": ("规模",), "scale": ("规模",), "national": ("国家", "全国"),
     "national science and technology award": ("国家科学技术奖",),
     "national science and technology awards": ("国家科学技术奖",), "win": ("获",), "won": ("获",),
+    # China's provincial-level divisions, as the reports count them together (`19个省区市`).
+    "provinces, autonomous regions and municipalities": ("省区市", "省(区、市)"),
+    "provinces, regions and municipalities": ("省区市",), "provinces and municipalities": ("省区市", "省市"),
+    "province": ("省",), "provinces": ("省", "省区市", "省份"), "autonomous region": ("自治区",),
+    "autonomous regions": ("自治区",), "municipality": ("直辖市",), "municipalities": ("直辖市", "省区市"),
 }
 
 _KEYS = sorted(GLOSSARY, key=len, reverse=True)

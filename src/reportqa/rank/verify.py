@@ -37,7 +37,9 @@ _ASK = re.compile(
     r"(小时|人次|[家项件人个篇款所位名场次批台套座起元天倍吨亩])?")
 # A 几 that does not ask a number: `这几门学科` (these few), `好几个` (several), `几乎` (almost), `几经`
 # (after several), `哪几家` (which ones: a question for names).
-_NOT_ASKING = re.compile(r"[这那好哪]几|几[乎经]")
+_NOT_ASKING = re.compile(r"[这那好哪第]几|几[乎经]")
+# The asking word of an ordinal (`第几届`, jieba's `几届`): no word of the measure.
+_ORDINAL_ASK = re.compile(r"第?几[\u4e00-\u9fff]?")
 
 
 def ask_match(text: str) -> re.Match[str] | None:
@@ -240,7 +242,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     content = list(dict.fromkeys(
         w for w in words
         if w not in QUESTION_WORDS and w.lower() not in _FILLER and len(w) > 1 and not w.isdigit()
-        and re.sub(r"新?区$", "", w) not in KNOWN_PLACES
+        and re.sub(r"新?区$", "", w) not in KNOWN_PLACES and not _ORDINAL_ASK.fullmatch(w)
     ))
     # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
     # (A part of a filler word is no word of the measure either: 海市 of 上海市.)
