@@ -95,3 +95,15 @@ def test_english_clauses_that_each_ask_their_own_year_are_the_parts() -> None:
                         english=True)
     assert [p.label for p in parts] == ["2020", "2025"]
     assert "how many" not in parts[1].text and "which countries" in parts[1].text
+
+
+def test_a_short_clause_naming_its_own_place_and_measure_stands_alone() -> None:
+    """`奉贤区又修订发布了哪项产业政策？` asks its own thing: Xuhui's words would only mislead it."""
+    got = parts("2024年，徐汇区为扶持孵化器和科创街区发布了什么文件？奉贤区又修订发布了哪项产业政策？")
+    assert [label for label, _ in got] == ["徐汇区", "奉贤区"]
+    assert "徐汇" not in got[1][1]
+
+
+def test_a_short_clause_with_no_measure_of_its_own_borrows_the_one_before() -> None:
+    got = parts("2025年上海瞪羚企業有多少家？全球排名第幾？")
+    assert "瞪羚" in got[1][1]

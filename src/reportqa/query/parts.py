@@ -81,6 +81,23 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_END.split(text) if len(c.strip()) >= _MIN_CLAUSE]
 
 
+# What a clause says beyond its year, place and asking: `又有多少家` says nothing of its own.
+_NOT_CONTENT = re.compile(r"多少|几|哪[项个些家份一种部条所]?|什么|是|有|又|还|呢|那|的|了|分别|各|呢|吗|[？?，,。\s]")
+# A clause naming its own place with this much of its own is a question by itself, however short
+# (`奉贤区又修订发布了哪项产业政策`).
+_OWN_WORDS = 4
+
+
+def _elliptical(clause: str) -> bool:
+    """Whether a later clause leans on the one before for its measure: short (`2025年呢？`,
+    `全球排名第几？`), unless it names a place of its own and more than its asking (`同年全市又有多少家？`
+    leans; `奉贤区又修订发布了哪项产业政策？` does not)."""
+    rest = _ONE_YEAR.sub("", clause)
+    if len(rest) >= _SHORT_CLAUSE:
+        return False
+    return not _PLACE.search(rest) or len(_NOT_CONTENT.sub("", _PLACE.sub("", rest))) < _OWN_WORDS
+
+
 def _place(clause: str) -> str | None:
     match = _PLACE.search(clause)
     return match.group(0) if match else None
@@ -163,7 +180,7 @@ def split_parts(text: str, *, english: bool = False) -> list[Part]:
                 own = _year_label(previous_year, english)
                 clause = _SAME_YEAR.sub(own, clause) if _SAME_YEAR.search(clause) else f"{own}{clause}"
                 years = (previous_year,)
-            if i > 0 and len(_ONE_YEAR.sub("", clause)) < _SHORT_CLAUSE:
+            if i > 0 and _elliptical(clause):
                 clause = f"{clause} {_ONE_YEAR.sub('', clauses[i - 1])}"
             if len(years) >= 2:
                 parts.extend(_split_years(clause, english))
