@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from reportqa.index.base import Filter, SearchIndex, SentenceScores
-from reportqa.rank.answer import AnswerExtractor
+from reportqa.query.analyze import analyze
+from reportqa.rank.answer import AnswerExtractor, _year_conflict
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE
 from tests.unit.conftest import QUESTION_2023, QUESTION_2024, AnswerFn, RetrieveFn
@@ -233,3 +234,11 @@ def test_verification_skips_a_close_sentence_without_the_asked_count(answer: Ans
     """With verification on, the bold lead-in without a figure cannot answer a how-many question."""
     choice = answer("高新技术企业有多少家？").choice
     assert choice is not None and FIGURE.search(choice.text) and "家" in choice.text
+
+
+@pytest.mark.parametrize(("sentence", "conflict"), [
+    ("发布《武宁创新共同体建设三年行动方案（2024—2026年）》。", False),
+    ("发布2026年重点任务分工方案。", True),
+])
+def test_a_plans_span_dates_it_to_each_year_it_covers(sentence: str, conflict: bool) -> None:
+    assert _year_conflict(sentence, analyze("2024年普陀区发布了什么行动方案？")) is conflict

@@ -107,3 +107,14 @@ def test_a_short_clause_naming_its_own_place_and_measure_stands_alone() -> None:
 def test_a_short_clause_with_no_measure_of_its_own_borrows_the_one_before() -> None:
     got = parts("2025年上海瞪羚企業有多少家？全球排名第幾？")
     assert "瞪羚" in got[1][1]
+
+
+def test_places_asked_each_make_one_part_per_place() -> None:
+    got = parts("2024年普陀区和青浦区各自发布了什么行动方案或任务分工方案？")
+    assert got == [("普陀区", "2024年普陀区发布了什么行动方案或任务分工方案?"),
+                   ("青浦区", "2024年青浦区发布了什么行动方案或任务分工方案?")]
+
+
+def test_places_asked_together_without_each_are_one_question() -> None:
+    """`浦东新区和闵行区共有` asks one total."""
+    assert parts("2024年浦东新区和闵行区共有多少家高新技术企业？") == []

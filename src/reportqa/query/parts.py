@@ -129,6 +129,22 @@ def _split_items(text: str) -> list[Part]:
     return [Part(item, f"{match.group('context')}{item}{ask}") for item in _list_items(match.group("items"))]
 
 
+# Two or more places asked together (`普陀区和青浦区各自…`), and the word that says each is asked.
+_PLACE_LIST = re.compile(rf"(?:{_PLACE.pattern})(?:\s*(?:和|与|及|以及|、)\s*(?:{_PLACE.pattern}))+")
+_EACH = re.compile(r"各自|分别|各")
+
+
+def _split_places(text: str) -> list[Part]:
+    """One part per place of a list asked each (`2024年普陀区和青浦区各自发布了什么方案？`), the
+    others and the `各自` removed: each place's answer is its own sentence."""
+    match = _PLACE_LIST.search(text)
+    if match is None or not _EACH.search(text[match.end():]):
+        return []
+    places = list(dict.fromkeys(m.group(0) for m in _PLACE.finditer(match.group(0))))
+    rest = _EACH.sub("", text[match.end():], count=1)
+    return [Part(place, f"{text[:match.start()]}{place}{rest}") for place in places] if len(places) > 1 else []
+
+
 # An English question asking a second thing (`…, and how many were signed at …?`, `…, and with which …?`).
 _EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:(?:with|in|at|for|to|from|by|on|of)\s+)?"
                             r"(?:how many|how much|how large|how big|what|which|where|when|who)\b)", re.IGNORECASE)
@@ -202,4 +218,4 @@ def split_parts(text: str, *, english: bool = False) -> list[Part]:
         if clauses and all(part.label.isdigit() for part in clauses):
             return clauses
         return _split_years(text, english) or clauses
-    return _split_years(text, english) or _split_items(text)
+    return _split_years(text, english) or _split_items(text) or _split_places(text)

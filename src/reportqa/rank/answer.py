@@ -76,7 +76,15 @@ def _year_conflict(text: str, query: QueryInfo) -> bool:
     if not query.years or query.report_years:
         return False
     named = set(text_years(text))
+    # A plan's span (`（2024—2026年）`) dates it to every year it covers, its first included.
+    for start, end in _YEAR_SPAN.findall(text):
+        named.update(range(int(start), int(end) + 1) if 0 < int(end) - int(start) <= _LONGEST_SPAN else ())
     return bool(named) and not named & set(query.years)
+
+
+_YEAR_SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—–\-~～至到]\s*((?:19|20)\d\d)")
+# A span longer than this is no plan's (a typo, or two unrelated years around a dash).
+_LONGEST_SPAN = 15
 
 
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
