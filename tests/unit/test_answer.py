@@ -240,6 +240,7 @@ def test_verification_skips_a_close_sentence_without_the_asked_count(answer: Ans
     ("发布《武宁创新共同体建设三年行动方案（2024—2026年）》。", False),
     ("建成2026年重点任务分工方案所列项目。", True),
     ("发布2023年长三角G60科创走廊青年创业榜单U30。", False),  # the 2023 list, out in 2024
+    ("开展2021—2035年上海中长期科技发展规划编制工作。", False),
 ])
 def test_a_plans_span_or_a_published_editions_year_is_no_other_date(sentence: str, conflict: bool) -> None:
     assert _year_conflict(sentence, analyze("2024年普陀区发布了什么行动方案？")) is conflict

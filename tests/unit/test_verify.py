@@ -677,3 +677,12 @@ def test_an_ordinal_asked_is_neither_a_count_nor_a_measure_word() -> None:
     got = asked("2024年上海为吸引海外人才举办的全球创新创业峰会是第几届、叫什么名字？")
     assert got.kind is None
     assert not any("几" in w for w in got.measure)
+
+
+def test_an_english_question_for_a_theme_needs_the_theme() -> None:
+    """`10月 - 第7届世界顶尖科学家论坛举办` says the forum was held, not its theme."""
+    question = asked("What was the theme of the 7th World Laureates Forum?")
+    assert question.attribute == "主题"
+    assert why_not(question, "10月 - 第7届世界顶尖科学家论坛举办", "", TOKENIZER.tokenize, _idf, 0.5, 2.0) is not None
+    forum = "第7届世界顶尖科学家论坛"
+    assert why_not(question, "主题:卓越科学 创新致成", forum, TOKENIZER.tokenize, _idf, 0.5, 2.0) is None

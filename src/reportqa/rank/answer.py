@@ -77,17 +77,13 @@ def _year_conflict(text: str, query: QueryInfo) -> bool:
         return False
     # A year right after a publishing verb names what was published (`发布2023年…青年创业榜单`, out in
     # 2024), not when the sentence happened.
-    named = set(text_years(_EDITION_YEAR.sub(r"\1", text)))
-    # A plan's span (`（2024—2026年）`) dates it to every year it covers, its first included.
-    for start, end in _YEAR_SPAN.findall(text):
-        named.update(range(int(start), int(end) + 1) if 0 < int(end) - int(start) <= _LONGEST_SPAN else ())
+    # A plan's span (`（2024—2026年）`, `2021—2035年…规划`) is the plan's period, not the sentence's date.
+    named = set(text_years(_YEAR_SPAN.sub(" ", _EDITION_YEAR.sub(r"\1", text))))
     return bool(named) and not named & set(query.years)
 
 
 _EDITION_YEAR = re.compile(r"(发布|公布|印发|推出|出台|编制|编写)(?:了)?\s*[《“]?\s*(?:19|20)\d\d\s*年度?")
-_YEAR_SPAN = re.compile(r"((?:19|20)\d\d)\s*年?\s*[—–\-~～至到]\s*((?:19|20)\d\d)")
-# A span longer than this is no plan's (a typo, or two unrelated years around a dash).
-_LONGEST_SPAN = 15
+_YEAR_SPAN = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*(?:19|20)\d\d\s*年?")
 
 
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:

@@ -127,6 +127,20 @@ _NAME_HEAD = re.compile(r"什么(?:样的?)?([\u4e00-\u9fff]{2,8})[？?吗呢。
 # The attribute a "what is X's A" question asks (`…交易会的主题分别是什么`): a sentence naming it may be a
 # high-confidence answer; one that does not (the title quoted as `“…”`) may still answer.
 _ATTRIBUTE = re.compile(r"的([\u4e00-\u9fff]{2,4}?)(?:分别|各自|各)?(?:是|叫|为)(?:什么|哪些|哪个|哪一个)")
+# The same asked for in English (`What was the theme of …?`), by the word the reports write for it.
+_EN_ATTRIBUTE = re.compile(r"\bwhat (?:is|was|are|were) the (theme|slogan|motto) of\b", re.IGNORECASE)
+_EN_ATTRIBUTE_ZH = {"theme": "主题", "slogan": "口号", "motto": "口号"}
+
+
+def _attribute(text: str) -> str | None:
+    """The attribute a question asks of a thing: `…的主题是什么` → 主题, `What was the theme of…` → 主题."""
+    if match := _ATTRIBUTE.search(text):
+        return match.group(1)
+    if match := _EN_ATTRIBUTE.search(text):
+        return _EN_ATTRIBUTE_ZH[match.group(1).lower()]
+    return None
+
+
 _AMOUNT = re.compile(_NUM + r"(?:美元|元)")
 _SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月")
@@ -254,7 +268,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  flow=(bool(kind) or query.asks_quantity) and bool(_FLOW.search(_NOT_NEW.sub("", text)))
                  and not _STOCK.search(text),
                  text=text,
-                 attribute=attribute.group(1) if (attribute := _ATTRIBUTE.search(text)) and not kind else None,
+                 attribute=_attribute(text) if not kind else None,
                  part=_part_words(text, tokenize, counted=kind == "count")
                  if kind and query.profile.bridge is None else (),
                  renderings=english_measure(query.renderings, text),
