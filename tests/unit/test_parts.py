@@ -118,3 +118,9 @@ def test_places_asked_each_make_one_part_per_place() -> None:
 def test_places_asked_together_without_each_are_one_question() -> None:
     """`浦东新区和闵行区共有` asks one total."""
     assert parts("2024年浦东新区和闵行区共有多少家高新技术企业？") == []
+
+
+def test_named_things_asked_the_same_attribute_each_make_one_part_each() -> None:
+    got = parts("第17届浦江创新论坛和第10届中国（上海）国际技术进出口交易会的主题分别是什么？")
+    assert [label for label, _ in got] == ["第17届浦江创新论坛", "第10届中国(上海)国际技术进出口交易会"]
+    assert got[0][1] == "第17届浦江创新论坛的主题是什么?"

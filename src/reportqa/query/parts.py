@@ -145,6 +145,22 @@ def _split_places(text: str) -> list[Part]:
     return [Part(place, f"{text[:match.start()]}{place}{rest}") for place in places] if len(places) > 1 else []
 
 
+# Named things asked the same attribute each: `第17届浦江创新论坛和第10届…交易会的主题分别是什么`.
+_NAMED_LIST = re.compile(r"(?P<context>^(?:.*[，,：:])?)\s*(?P<items>[^，,：:？?]{5,80}?)"
+                         r"的(?P<attribute>[\u4e00-\u9fff]{1,6}?)(?:分别|各自|各)(?P<ask>(?:是|叫|为).*)$")
+
+
+def _split_named(text: str) -> list[Part]:
+    """One part per named thing of a list asked the same attribute each (`A和B的主题分别是什么`):
+    one sentence gives one thing's theme."""
+    match = _NAMED_LIST.match(text.strip())
+    if match is None:
+        return []
+    items = _list_items(match.group("items"))
+    return [Part(item, f"{match.group('context')}{item}的{match.group('attribute')}{match.group('ask')}")
+            for item in items]
+
+
 # An English question asking a second thing (`…, and how many were signed at …?`, `…, and with which …?`).
 _EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:(?:with|in|at|for|to|from|by|on|of)\s+)?"
                             r"(?:how many|how much|how large|how big|what|which|where|when|who)\b)", re.IGNORECASE)
@@ -218,4 +234,4 @@ def split_parts(text: str, *, english: bool = False) -> list[Part]:
         if clauses and all(part.label.isdigit() for part in clauses):
             return clauses
         return _split_years(text, english) or clauses
-    return _split_years(text, english) or _split_items(text) or _split_places(text)
+    return _split_years(text, english) or _split_items(text) or _split_places(text) or _split_named(text)
