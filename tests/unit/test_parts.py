@@ -124,3 +124,10 @@ def test_named_things_asked_the_same_attribute_each_make_one_part_each() -> None
     got = parts("第17届浦江创新论坛和第10届中国（上海）国际技术进出口交易会的主题分别是什么？")
     assert [label for label, _ in got] == ["第17届浦江创新论坛", "第10届中国(上海)国际技术进出口交易会"]
     assert got[0][1] == "第17届浦江创新论坛的主题是什么?"
+
+
+def test_a_short_english_clause_borrows_the_first_ones_words_but_not_its_date() -> None:
+    got = parts("How many foreign-invested R&D centres had Shanghai accumulated by the end of January 2024, "
+                "and how many by the end of 2024?")
+    assert len(got) == 2
+    assert "January" not in got[1][1] and "R&D centres" in got[1][1]

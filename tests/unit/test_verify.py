@@ -686,3 +686,22 @@ def test_an_english_question_for_a_theme_needs_the_theme() -> None:
     assert why_not(question, "10月 - 第7届世界顶尖科学家论坛举办", "", TOKENIZER.tokenize, _idf, 0.5, 2.0) is not None
     forum = "第7届世界顶尖科学家论坛"
     assert why_not(question, "主题:卓越科学 创新致成", forum, TOKENIZER.tokenize, _idf, 0.5, 2.0) is None
+
+
+@pytest.mark.parametrize(("question", "month"), [
+    ("截至2024年1月底，上海外资研发中心累计有多少家？", 1),
+    ("How many foreign-invested R&D centres had Shanghai accumulated by the end of January 2024?", 1),
+    ("截至2024年底，上海外资研发中心累计有多少家？", 12),
+    ("2024年上海新认定外资研发中心多少家？", None),
+])
+def test_the_month_a_total_is_asked_as_of_is_read(question: str, month: int | None) -> None:
+    assert asked(question).as_of == month
+
+
+def test_a_total_as_of_another_month_does_not_answer() -> None:
+    as_of_january = "截至2024年1月底，上海跨国公司地区总部、外资研发中心累计分别达到962家和563家。"
+    year_end = "全年，上海新认定外资研发中心30家，累计认定共591家。"
+    assert checked("截至2024年底，上海外资研发中心累计有多少家？", as_of_january) == (
+        "相关句子的数是截至1月的，不是年底的")
+    assert checked("截至2024年1月底，上海外资研发中心累计有多少家？", year_end) == "相关句子的数不是截至1月的"
+    assert checked("截至2024年1月底，上海外资研发中心累计有多少家？", as_of_january) is None

@@ -166,6 +166,9 @@ _EN_SECOND_ASK = re.compile(r",?\s+and\s+(?=(?:(?:with|in|at|for|to|from|by|on|o
                             r"(?:how many|how much|how large|how big|what|which|where|when|who)\b)", re.IGNORECASE)
 # A follow-up English clause this short (`and how many by the end of 2024?`) borrows the first one's words.
 _EN_SHORT_CLAUSE = 40
+# A date phrase of an English clause: `by the end of January 2024`, `in March`.
+_EN_DATE = re.compile(r"\b(?:(?:by|at|in|as of)\s+)?(?:the\s+)?(?:end\s+of\s+)?(?:January|February|March|April|May|"
+                      r"June|July|August|September|October|November|December)\b,?", re.IGNORECASE)
 # An English clause part is labelled by its opening words, cut at a word.
 _EN_LABEL = 36
 
@@ -184,7 +187,10 @@ def _split_english_clauses(text: str) -> list[Part]:
     for i, clause in enumerate(clauses):
         if i > 0:
             if len(clause) < _EN_SHORT_CLAUSE:
-                clause = f"{clause} {_ONE_YEAR.sub('', clauses[0]).strip()}"
+                # The first clause's words, less its date (`by the end of January 2024`): the short
+                # clause asks its own (`and how many by the end of 2024`).
+                borrowed = _EN_DATE.sub("", _ONE_YEAR.sub("", clauses[0])).strip(" ,")
+                clause = f"{clause} {borrowed}"
             if not asked_years(clause) and first_years:
                 clause = f"In {first_years[-1]}, {clause}"
         out.append((asked_years(clause), f"{clause}?"))

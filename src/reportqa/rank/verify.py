@@ -189,6 +189,9 @@ class Asked:
     # What the question leaves out of its count (`两院院士（不含其他资深科学家）` → 资深, 科学家): a
     # figure counting them in (`40余位两院院士及资深科学家`) is another figure.
     excluded: tuple[str, ...] = ()
+    # The month a figure is asked as of (`截至2024年1月底`, `by the end of January 2024`), or 12 for a
+    # year's end (`年底`, `by the end of 2024`): a running total as of another month is another figure.
+    as_of: int | None = None
 
 
 def _measure_text(text: str) -> str:
@@ -279,7 +282,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else (),
                  event=(_english_event(text) if query.english else _event(text, ask) if ask else "")
                  if kind in ("count", "number", "amount") else "",
-                 excluded=_excluded(text, tokenize) if kind and not query.english else ())
+                 excluded=_excluded(text, tokenize) if kind and not query.english else (),
+                 as_of=_as_of(text) if kind in ("count", "amount", "number") else None)
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -323,6 +327,28 @@ def _english_event(text: str) -> str:
     found = [(m.start(), group) for group, pattern in _EN_EVENT.items()
              if (m := re.search(pattern, text, re.IGNORECASE))]
     return min(found)[1] if found else ""
+
+
+_EN_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december")
+_AS_OF_MONTH = re.compile(r"(?:截至|截止|到)\s*(?:(?:19|20)\d\d\s*年)?\s*(\d{1,2})\s*月(?:底|末)?|"
+                          r"\bend of (" + "|".join(_EN_MONTHS) + r")\b", re.IGNORECASE)
+_AS_OF_YEAR_END = re.compile(r"(?:19|20)\d\d\s*年(?:底|末)|\bend of (?:19|20)\d\d\b|\bend of the year\b",
+                             re.IGNORECASE)
+
+
+def _as_of(text: str) -> int | None:
+    """The month a question asks a figure as of: `截至2024年1月底` → 1, `by the end of 2024` → 12."""
+    if match := _AS_OF_MONTH.search(text):
+        return int(match.group(1)) if match.group(1) else _EN_MONTHS.index(match.group(2).lower()) + 1
+    return 12 if _AS_OF_YEAR_END.search(text) else None
+
+
+def _sentence_as_of(sentence: str) -> int | None:
+    """The month a sentence's running total is as of (`截至2024年1月底`), or 12 for a year's end."""
+    if match := _AS_OF_MONTH.search(sentence):
+        return int(match.group(1)) if match.group(1) else None
+    return 12 if re.search(r"(?:截至|截止|到)\s*(?:(?:19|20)\d\d\s*年)?\s*(?:年底|年末)|全年", sentence) else None
 
 
 _EXCLUDING = re.compile(r"(?:不含|不包括|不包含|不计|除去?)([^，,。？?）)]{2,20}?)(?:以外|之外|外)?(?=[，,。？?）)]|$)")
@@ -830,6 +856,13 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return f"相关句子的数是{'、'.join(listed)}合计的，不是所问的一项"
     if values and (broader := _broader_value(asked, sentence, values, idf)) is not None:
         return f"相关句子的数是“{broader[1]}”的，所问的“{broader[0]}”另有所指"
+    if asked.as_of is not None and values and (month := _sentence_as_of(f"{sentence} {context}")) != asked.as_of:
+        # Asked as of January, a year-end total (or one of no stated date) is another figure; asked as
+        # of the year's end, a total as of January is.
+        if asked.as_of != 12:
+            return f"相关句子的数不是截至{asked.as_of}月的"
+        if month is not None:
+            return f"相关句子的数是截至{month}月的，不是年底的"
     if asked.excluded and values and (counted := next((w for w in asked.excluded if any(w in c for c in values)),
                                                       None)):
         return f"相关句子的数包含了所问不含的“{counted}”"
