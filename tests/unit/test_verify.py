@@ -579,7 +579,8 @@ def test_a_named_place_in_the_headings_is_enough() -> None:
 @pytest.mark.parametrize(("question", "event"), [
     ("2024年10月的沪明科技成果对接交流活动上，现场签约了多少个科技合作项目？", "签约"),
     ("上海-六安科技成果对接交流活动上集中展示了多少个科技合作项目？", "展示"),
-    ("2024年上海有多少家科技型中小企业入库？", ""),
+    ("2024年上海有多少家科技型中小企业入库？", "入库"),
+    ("上海为生成式AI创业公司打造的集聚基地吸引了多少家公司落户？", "入驻"),
 ])
 def test_the_event_a_count_is_of_is_read_before_the_quantity_word(question: str, event: str) -> None:
     assert asked(question).event == event

@@ -298,15 +298,17 @@ EVENT_VERBS: dict[str, tuple[str, ...]] = {
     "获奖": ("获奖", "获得奖", "得奖", "摘得"),
     "上市": ("上市", "登陆", "挂牌上市", "首发上市"),
     "入库": ("入库", "纳入"),
+    "入驻": ("入驻", "落户", "进驻"),
 }
 _EVENT_OF = {verb: group for group, verbs in EVENT_VERBS.items() for verb in verbs}
 _EVENT = re.compile("|".join(sorted(_EVENT_OF, key=len, reverse=True)))
 
 
 def _event(text: str, ask: re.Match[str]) -> str:
-    """The group of the last event verb before a question's quantity word, within its clause."""
+    """The group of the last event verb before a question's quantity word, within its clause, or
+    of the first after it (`吸引了多少家公司落户`)."""
     clause = re.split(r"[，,。；;：:？?！!]", text[:ask.start()])[-1]
-    verbs = _EVENT.findall(clause)
+    verbs = _EVENT.findall(clause) or _EVENT.findall(re.split(r"[，,。；;：:？?！!]", text[ask.end():])[0])[:1]
     return _EVENT_OF[verbs[-1]] if verbs else ""
 
 
