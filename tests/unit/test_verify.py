@@ -706,3 +706,16 @@ def test_a_total_as_of_another_month_does_not_answer() -> None:
         "相关句子的数是截至1月的，不是年底的")
     assert checked("截至2024年1月底，上海外资研发中心累计有多少家？", year_end) == "相关句子的数不是截至1月的"
     assert checked("截至2024年1月底，上海外资研发中心累计有多少家？", as_of_january) is None
+
+
+def test_two_quantities_asked_together_need_both() -> None:
+    """`分几批…多少个`: the batches and the projects; a sentence counting only antibody drugs answers neither."""
+    def idf(word: str) -> float:  # 应急 is rare in the reports: it names the measure
+        return {"\uffff": 5.0, "应急": 3.0}.get(word, 1.0)
+
+    question = asked("2020年抗击新冠时，上海前后分几批部署了多少个科研应急项目？")
+    assert question.also == ("批",)
+    drugs = "药物和疫苗研发加快推进，3款抗体药获国家应急项目支持，占全国的50%。"
+    batches = "应对新冠疫情防控重大需求，建立市级应急科技攻关组，先后布局3批共19项应急攻关任务。"
+    assert why_not(question, drugs, "", TOKENIZER.tokenize, idf, 0.5, 2.0) == "相关句子没有给出所问的以“批”计的数量"
+    assert why_not(question, batches, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is None

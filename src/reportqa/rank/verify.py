@@ -53,6 +53,16 @@ def ask_match(text: str) -> re.Match[str] | None:
     return next((m for m in asking if "多少" in m.group()), asking[-1] if asking else None)
 
 
+def _other_counters(text: str, ask: re.Match[str]) -> tuple[str, ...]:
+    """The counters of a question's other quantity words (`分几批…多少个` → 批), in its clause."""
+    start = max(text.rfind(p, 0, ask.start()) for p in "，,。；;？?") + 1
+    end = min((i for p in "，,。；;？?" if (i := text.find(p, ask.end())) >= 0), default=len(text))
+    return tuple(dict.fromkeys(
+        m.group(1) for m in _ASK.finditer(text, start, end)
+        if m.start() != ask.start() and m.group(1) and m.group(1) != ask.group(1)
+        and not _NOT_ASKING.search(text, max(0, m.start() - 1), min(len(text), m.end() + 1))))
+
+
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
 _DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
@@ -192,6 +202,8 @@ class Asked:
     # The month a figure is asked as of (`截至2024年1月底`, `by the end of January 2024`), or 12 for a
     # year's end (`年底`, `by the end of 2024`): a running total as of another month is another figure.
     as_of: int | None = None
+    # Counters the question asks beside its main one (`分几批部署了多少个项目` → 批): the answer gives both.
+    also: tuple[str, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -283,7 +295,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  event=(_english_event(text) if query.english else _event(text, ask) if ask else "")
                  if kind in ("count", "number", "amount") else "",
                  excluded=_excluded(text, tokenize) if kind and not query.english else (),
-                 as_of=_as_of(text) if kind in ("count", "amount", "number") else None)
+                 as_of=_as_of(text) if kind in ("count", "amount", "number") else None,
+                 also=_other_counters(text, ask) if kind == "count" and ask else ())
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -865,6 +878,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             return f"相关句子的数不是截至{asked.as_of}月的"
         if month is not None:
             return f"相关句子的数是截至{month}月的，不是年底的"
+    if asked.also and (lacking := next((c for c in asked.also if not re.search(
+            _NUM + f"(?:{'|'.join(COUNTER_ALIASES.get(c, (c,)))})", with_units(sentence.replace("**", "")))), None)):
+        return f"相关句子没有给出所问的以“{lacking}”计的数量"
     if asked.excluded and values and (counted := next((w for w in asked.excluded if any(w in c for c in values)),
                                                       None)):
         return f"相关句子的数包含了所问不含的“{counted}”"
