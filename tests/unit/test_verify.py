@@ -719,3 +719,45 @@ def test_two_quantities_asked_together_need_both() -> None:
     batches = "应对新冠疫情防控重大需求，建立市级应急科技攻关组，先后布局3批共19项应急攻关任务。"
     assert why_not(question, drugs, "", TOKENIZER.tokenize, idf, 0.5, 2.0) == "相关句子没有给出所问的以“批”计的数量"
     assert why_not(question, batches, "", TOKENIZER.tokenize, idf, 0.5, 2.0) is None
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("2019年度的两位上海市科技功臣分别是谁？", "person"),
+    ("Who won the WLA Prize in Computer Science or Mathematics?", "person"),
+    ("2024年在上交所上市的全国首单国家级孵化器REIT一共募集了多少资金？", "amount"),
+    ("How much prize money did each winner of the WLA Prize receive?", "amount"),
+    ("2023年上海市级财政科技支出比上年增长了多少？", "change"),
+])
+def test_who_and_how_much_money_are_read_off_the_question(question: str, kind: str) -> None:
+    assert asked(question).kind == kind
+
+
+def test_patent_grants_are_no_sum_of_money() -> None:
+    assert asked("How fast did Shanghai's invention patent grants grow in 2020?").kind != "amount"
+
+
+def test_a_who_question_is_not_answered_by_a_count_of_people() -> None:
+    question = "2019年度的两位上海市科技功臣分别是谁？"
+    assert checked(question, "上海市科技功臣奖2人", context="2019年度上海市科学技术奖") == "相关句子没有给出所问的人名"
+    assert checked(question, "联系人：田春芝，联系电话：23116750", context="上海市科技功臣") is None
+
+
+@pytest.mark.parametrize(("question", "counter"), [
+    ("截至2024年底，崇明区投入运营的新能源公交车有多少辆？", "辆"),
+    ("2024年上海科技管理干部学院给对口帮扶地区办了几期科技培训班？", "期"),
+])
+def test_counters_of_vehicles_and_sessions_are_read(question: str, counter: str) -> None:
+    assert asked(question).counter == counter
+
+
+def test_a_count_of_sessions_may_be_given_in_batches() -> None:
+    assert checked("2024年上海科技管理干部学院给对口帮扶地区办了几期科技培训？",
+                   "依托上海科技管理干部学院,全年为对口合作地区开展科技培训共计14批,培训人数700余人次") is None
+
+
+def test_a_figure_before_qizhong_is_the_wholes_not_the_parts_after_it() -> None:
+    """市级 is named only after 其中, where no growth rate is: the 36.7% is the whole city's."""
+    question = "2023年上海市级财政科技支出比上年增长了多少？"
+    sentence = "全市财政科技支出528.1亿元、增长36.7%，其中市级财政支出265.3亿元，基础研究支出占比达23.6%。"
+    assert checked(question, sentence) == "相关句子的数是总数的，“市级”只是其中一部分"
+    assert checked("2023年上海全市财政科技支出比上年增长了多少？", sentence) is None

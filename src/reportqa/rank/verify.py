@@ -16,6 +16,8 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from reportqa.ingest.boilerplate import DOCUMENT_NUMBER
 from reportqa.query.analyze import QueryInfo
@@ -34,7 +36,7 @@ _FILLER = frozenset(
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
 _ASK = re.compile(
     r"(?:一共|总共|共|累计|分别|各)?(?:有|是|为|达到|达)?(?:多少|几)(?:钱|亿元|万元|亿|万)?"
-    r"(小时|人次|[家项件人个篇款所位名场次批台套座起元天倍吨亩])?")
+    r"(小时|人次|[家项件人个篇款所位名场次批台套座起元天倍吨亩辆艘架块张条支部期轮株])?")
 # A 几 that does not ask a number: `这几门学科` (these few), `好几个` (several), `几乎` (almost), `几经`
 # (after several), `哪几家` (which ones: a question for names).
 _NOT_ASKING = re.compile(r"[这那好哪第]几|几[乎经]")
@@ -80,6 +82,8 @@ _PLACE_ASK = re.compile(r"哪里|哪儿|在哪|哪座|哪个城市|哪一城市|
                         r"\bwhere\b|\b(?:which|what) (?:city|province|district|country|venue|location|place)\b",
                         re.IGNORECASE)
 # A question for contact details: the answer must hold one (the reports' contact lines are noise).
+# Who: the answer names a person (`联系人是谁？`, `Who won…?`).
+_PERSON_ASK = re.compile(r"是谁|有谁|哪位|哪几位(?!院士|专家|科学家)|什么人|\bwho\b(?!se)", re.IGNORECASE)
 _EMAIL_ASK = re.compile(r"邮箱|电子邮件|\be-?mail\b", re.IGNORECASE)
 _PHONE_ASK = re.compile(r"电话|\b(?:tele)?phone\b", re.IGNORECASE)
 # A place name as the reports write one: 大阪市, 浙江省, 嘉定区, 洋山港, 张江科学城.
@@ -88,6 +92,8 @@ _SHARE_ASK = re.compile(r"比例|占比|比重|份额|百分之|多少%|几成|s
 # A question about a change (`增长了百分之几`, `比一年前多了百分之几`): a growth rate answers it.
 _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|多了|少了|涨|降了|"
                          r"growth|increase|decrease|rise|fell", re.IGNORECASE)
+# How much something changed, with no unit named (`比上年增长了多少`): a change, not a count.
+_CHANGE_BY = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上涨|涨)了?多少(?![\u4e00-\u9fff])")
 # A rate of change, which is not a share of a whole: `同比增长7.2%`, `比上年提高0.5%`.
 _CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|增加|上升|回落|减少)(?:了|达到?|为|约|近|超过?|\s)*"
                           r"\d[\d.]*\s*%")
@@ -106,10 +112,11 @@ _FLOW_SAID = re.compile(r"新(?:认定|增|建|设|晋|引进|获|落户|培育|
                         r"备案|开工|落地|招|加入)|增|当选|认定|入选|获批|引进|落户|成立|设立|建成|揭牌|签约|签署")
 # The part of a whole a question asks (`三大母基金中，集成电路母基金的规模`): what follows the lone 中.
 _PART_MARK = frozenset({"中", "其中"})
-_AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan",
-                         re.IGNORECASE)
+_AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan|"
+                         r"多少(?:资金|经费|奖金|融资|拨款|补贴|投资|钱款)", re.IGNORECASE)
 # An English question about a sum of money names it by a word of money, not by a unit: the answer is in 元.
 _EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|income|funding|budget|endowment|"
+                            r"(?:prize )?money|funds raised|subsid(?:y|ies)|"
                             r"(?:market|total|combined|contract|transaction|output) value|value of|"
                             r"market capitali[sz]ation)\b", re.IGNORECASE)
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
@@ -128,7 +135,8 @@ COUNTER_ALIASES: dict[str, tuple[str, ...]] = {
     "人": ("人", "名", "位"), "位": ("位", "人", "名"), "名": ("名", "人", "位"), "家": ("家",),
     "个": ("个", "家", "项", "所", "座", "台", "套", "款", "种"), "项": ("项", "个"), "件": ("件", "项"),
     "次": ("次", "场"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
-    "小时": ("小时", "机时"), "天": ("天", "日"), "人次": ("人次", "人")}
+    "小时": ("小时", "机时"), "天": ("天", "日"), "人次": ("人次", "人"), "期": ("期", "批", "届"),
+    "批": ("批", "期"), "轮": ("轮", "批", "次"), "辆": ("辆", "台"), "架": ("架", "台")}
 # The noun a "what" question asks for (`什么机制？`, `什么样的研究机构`): its last two characters are the
 # head of the compound (机制, 机构), which a sentence naming the asked thing should carry.
 # Heads that ask for a name without saying of what kind (`叫什么名字`): any name answers them.
@@ -239,6 +247,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         kind = "date"
     elif _YEAR_ASK.search(text):
         kind = "year"
+    elif _PERSON_ASK.search(text):
+        kind = "person"
     elif _RANK_ASK.search(text):
         kind = "rank"
     elif _PLACE_ASK.search(text):
@@ -248,6 +258,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                                                                        re.IGNORECASE) else "share"
     elif _AMOUNT_ASK.search(text) or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱"))):
         kind = "amount"
+    elif _CHANGE_BY.search(text):
+        kind = "change"  # `比上年增长了多少？`: the reports give a change as a rate (`增长36.7%`)
     elif ask and ask.group(1) and ask.group(1) != "元" and (len(ask.group(1)) > 1
                                                          or not _starts_word(text, ask.start(1), tokenize, known)):
         kind, counter = "count", ask.group(1)
@@ -265,7 +277,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
         words = []
     else:
         # What the count leaves out (`（不含其他资深科学家）`) is no word of the measure.
-        words = tokenize(_measure_text(_EXCLUDING.sub("", re.sub(r"(?:19|20)\d\d\s*年?度?", "", text))))
+        words = tokenize(_LEVEL.sub(r"\1 ", _measure_text(_EXCLUDING.sub("", re.sub(r"(?:19|20)\d\d\s*年?度?", "",
+                                                                                   text)))))
     # A place (嘉定区) is checked against the passage on its own: as a measure word it would let
     # any sentence of that district's passage pass for the measure.
     content = list(dict.fromkeys(
@@ -344,6 +357,8 @@ def _english_event(text: str) -> str:
     return min(found)[1] if found else ""
 
 
+# A place before a level (`上海市级财政`): jieba reads 上海市 + 级, losing the 市级 the measure is about.
+_LEVEL = re.compile(rf"({'|'.join(KNOWN_PLACES)})(?=[市区省县]级)")
 _EN_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
               "october", "november", "december")
 _AS_OF_MONTH = re.compile(r"(?:截至|截止|到)\s*(?:(?:19|20)\d\d\s*年)?\s*(\d{1,2})\s*月(?:底|末)?|"
@@ -671,6 +686,28 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
     return None
 
 
+def _part_after_qizhong(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
+                        idf: Callable[[str], float]) -> str | None:
+    """A measure word the sentence names only after its `其中` (a part of the whole it gives the value
+    of), when the asked kind of value is only before it: `全市财政科技支出528.1亿元、增长36.7%，其中
+    市级财政支出265.3亿元` gives the city's growth, not the 市级 one asked."""
+    text = sentence.replace("**", "")
+    at = text.find("其中")
+    if at < 0:
+        return None
+    whole, part = text[:at], text[at:]
+    if not any(kind_fits(asked, c) for c in _CLAUSE.split(whole)):
+        return None
+    whole_words = set(tokenize(whole))
+    for word in corpus_words(asked.measure, idf):
+        naming = [c for c in _CLAUSE.split(part) if has_word(word, set(tokenize(c)), c)]
+        # Named after 其中 only, and with no value of the asked kind there: the value is the whole's.
+        if (naming and not has_word(word, whole_words, whole) and word not in context
+                and not any(kind_fits(asked, c) for c in naming)):
+            return word
+    return None
+
+
 def _list_total(asked: Asked, sentence: str) -> list[str] | None:
     """The items a count is the total of, when the question asks only some of them: `新建11个专业实验室、
     概念验证中心、技术转化平台` counts all three, so it does not say how many 专业实验室 there are.
@@ -732,8 +769,10 @@ def named_places(asked: Asked) -> list[str]:
 
 
 # A rate per head or per unit (`每万人口`, `人均`, `每平方公里`), as a question asks it and a sentence gives it.
-_PER_UNIT = re.compile(r"每(?:[十百千万亿]+)?(?:人口?|户|家|平方公里|平方米|亩|元)|人均|\bper (?:capita|head|\d)",
-                       re.IGNORECASE)
+# (Chinese questions only: an English part's text keeps its other clauses' words.)
+_PER_UNIT = re.compile(r"每(?:[十百千万亿]+)?(?:人口?|户|家|平方公里|平方米|亩|元)|人均")
+# An average says the same of a sentence (`平均研发投入同比增加11.9%` answers `平均每家…`).
+_AVERAGE = re.compile(r"平均|户均|家均|均值")
 # The kinds of value a near indicator answers with a wrong figure.
 _FIGURES = frozenset({"count", "amount", "share", "number", "change"})
 
@@ -757,9 +796,31 @@ def new_place(asked: Asked, text: str) -> bool:
     return any(p not in asked.text for p in named)
 
 
+@lru_cache(maxsize=1)
+def _part_of_speech() -> Any:
+    """jieba's part-of-speech tagger on a private dictionary (loaded once, on the first "who" question)."""
+    import jieba
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+
+_LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
+
+
+def names_a_person(text: str) -> bool:
+    """Whether the text names a person: a Chinese personal name (jieba's `nr`, two characters or more)
+    or a Latin one (`Peter Higgs`). A count of people (`科技功臣奖2人`) names none."""
+    if _LATIN_NAME.search(text):
+        return True
+    return any(flag == "nr" and len(word) >= 2 for word, flag in _part_of_speech().cut(text))
+
+
 def kind_fits(asked: Asked, sentence: str) -> bool:
     """Whether the sentence holds a value of the asked kind (no kind asked: anything fits)."""
     text = with_units(sentence.replace("**", ""))  # a table row's units live in its label/header
+    if asked.kind == "person":
+        return names_a_person(text)
     if asked.kind == "amount":
         return bool(_AMOUNT.search(text))
     if asked.kind == "share":
@@ -804,7 +865,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return f"报告中没有关于“{named}”的句子"
     if asked.kind in _FIGURES and (narrower := _left_out(asked, f"{sentence} {context}", idf, distinctive_idf)):
         return f"相关句子给出的指标没有“{narrower}”，不是所问的那一项"
-    if asked.kind in _FIGURES and (per := _PER_UNIT.search(asked.text)) and not _PER_UNIT.search(sentence):
+    if (asked.kind in _FIGURES and not asked.renderings and (per := _PER_UNIT.search(asked.text))
+            and not _PER_UNIT.search(sentence) and not _AVERAGE.search(sentence)):
         # `每万人口…拥有量` is a rate: a total (`发明专利授权24208件`) is another measure.
         return f"相关句子给出的不是{per.group()}的数"
     if (place := next((p for p in named_places(asked) if p not in f"{sentence} {context}"), None)) is not None:
@@ -842,7 +904,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if not kind_fits(asked, sentence):
         wanted = {"amount": "金额", "share": "比例", "change": "增减幅度", "date": "时间", "day": "日期",
                   "year": "年份", "docnum": "文号", "rank": "排名",
-                  "email": "电子邮箱", "phone": "电话"}.get(
+                  "email": "电子邮箱", "phone": "电话", "person": "人名"}.get(
             asked.kind or "", f"以“{asked.counter}”计的数量" if asked.counter else "数量")
         return f"相关句子没有给出所问的{wanted}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
@@ -867,6 +929,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # must be said, where a Chinese sentence naming no event may still answer in other words.
         if (groups or asked.renderings) and asked.event not in groups:
             return f"相关句子的数量是{'、'.join(sorted(groups))}的，不是所问{asked.event}的"
+    if values and (part := _part_after_qizhong(asked, sentence, context, tokenize, idf)) is not None:
+        return f"相关句子的数是总数的，“{part}”只是其中一部分"
     if asked.kind == "count" and asked.counter and (listed := _list_total(asked, sentence)) is not None:
         return f"相关句子的数是{'、'.join(listed)}合计的，不是所问的一项"
     if values and (broader := _broader_value(asked, sentence, values, idf)) is not None:
