@@ -761,3 +761,11 @@ def test_a_figure_before_qizhong_is_the_wholes_not_the_parts_after_it() -> None:
     sentence = "全市财政科技支出528.1亿元、增长36.7%，其中市级财政支出265.3亿元，基础研究支出占比达23.6%。"
     assert checked(question, sentence) == "相关句子的数是总数的，“市级”只是其中一部分"
     assert checked("2023年上海全市财政科技支出比上年增长了多少？", sentence) is None
+
+
+def test_a_count_within_a_group_the_question_does_not_name_does_not_answer() -> None:
+    """The 1 is the invention awards among the three 特等奖, not all the year's invention awards."""
+    question = "2019年度上海市科学技术奖中，技术发明奖有多少项？"
+    special = "在生命健康、信息技术、机械制造等领域涌现3项特等奖，其中技术发明奖1项、科技进步奖2项"
+    assert "特等" in (checked(question, special) or "")
+    assert checked("2019年度上海市科学技术特等奖中，技术发明奖有多少项？", special) is None

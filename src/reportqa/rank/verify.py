@@ -686,6 +686,26 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
     return None
 
 
+def _within_other_group(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
+                        idf: Callable[[str], float]) -> str | None:
+    """The group a sentence's figure is counted within, when the question names no such group: in
+    `涌现3项特等奖，其中技术发明奖1项` the 1 is the technology-invention awards among the 特等奖, not
+    all of them, which `科学技术奖中，技术发明奖有多少项` asks."""
+    text = sentence.replace("**", "")
+    at = text.find("其中")
+    if at < 0 or not asked.counter:
+        return None
+    whole, part = text[:at], text[at:]
+    named = [w for w in corpus_words(asked.measure, idf) if has_word(w, set(tokenize(part)), part)
+             and not has_word(w, set(tokenize(whole)), whole)]
+    counters = "|".join(COUNTER_ALIASES.get(asked.counter, (asked.counter,)))
+    counted = list(re.finditer(_NUM + f"(?:{counters})" + r"([\u4e00-\u9fff]{2,8})", whole))
+    if not named or not counted:
+        return None
+    noun = next((w for w in tokenize(counted[-1].group(1)) if len(w) > 1), "")
+    return noun if noun and noun not in asked.text else None
+
+
 def _part_after_qizhong(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
                         idf: Callable[[str], float]) -> str | None:
     """A measure word the sentence names only after its `其中` (a part of the whole it gives the value
@@ -929,6 +949,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # must be said, where a Chinese sentence naming no event may still answer in other words.
         if (groups or asked.renderings) and asked.event not in groups:
             return f"相关句子的数量是{'、'.join(sorted(groups))}的，不是所问{asked.event}的"
+    if values and (group := _within_other_group(asked, sentence, tokenize, idf)) is not None:
+        return f"相关句子的数是“{group}”中的一部分，问题没有问“{group}”"
     if values and (part := _part_after_qizhong(asked, sentence, context, tokenize, idf)) is not None:
         return f"相关句子的数是总数的，“{part}”只是其中一部分"
     if asked.kind == "count" and asked.counter and (listed := _list_total(asked, sentence)) is not None:
