@@ -769,3 +769,10 @@ def test_a_count_within_a_group_the_question_does_not_name_does_not_answer() -> 
     special = "在生命健康、信息技术、机械制造等领域涌现3项特等奖，其中技术发明奖1项、科技进步奖2项"
     assert "特等" in (checked(question, special) or "")
     assert checked("2019年度上海市科学技术特等奖中，技术发明奖有多少项？", special) is None
+
+
+def test_a_count_within_the_group_the_question_names_answers() -> None:
+    """The group is `领军人才担任“项目经理”`: the question names it by 项目经理."""
+    assert checked("长三角国家技术创新中心遴选引进的“项目经理”里，有多少名两院院士？",
+                   "累计遴选引进488位领军人才担任“项目经理”, 其中两院院士22名、海外院士22名",
+                   context="长三角国家技术创新中心") is None

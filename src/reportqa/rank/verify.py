@@ -699,11 +699,13 @@ def _within_other_group(asked: Asked, sentence: str, tokenize: Callable[[str], l
     named = [w for w in corpus_words(asked.measure, idf) if has_word(w, set(tokenize(part)), part)
              and not has_word(w, set(tokenize(whole)), whole)]
     counters = "|".join(COUNTER_ALIASES.get(asked.counter, (asked.counter,)))
-    counted = list(re.finditer(_NUM + f"(?:{counters})" + r"([\u4e00-\u9fff]{2,8})", whole))
+    counted = list(re.finditer(_NUM + f"(?:{counters})", whole))
     if not named or not counted:
         return None
-    noun = next((w for w in tokenize(counted[-1].group(1)) if len(w) > 1), "")
-    return noun if noun and noun not in asked.text else None
+    # The group: what follows its figure up to 其中 (`488位领军人才担任“项目经理”`), any word of which
+    # the question may name it by.
+    group = [w for w in tokenize(whole[counted[-1].end():]) if len(w) > 1 and _HAN.search(w)]
+    return group[0] if group and not any(w in asked.text for w in group) else None
 
 
 def _part_after_qizhong(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
