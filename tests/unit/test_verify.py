@@ -776,3 +776,44 @@ def test_a_count_within_the_group_the_question_names_answers() -> None:
     assert checked("长三角国家技术创新中心遴选引进的“项目经理”里，有多少名两院院士？",
                    "累计遴选引进488位领军人才担任“项目经理”, 其中两院院士22名、海外院士22名",
                    context="长三角国家技术创新中心") is None
+
+
+def test_a_count_of_all_guests_does_not_answer_how_many_came_from_abroad() -> None:
+    """The sentence gives the overseas guests only as a share: its 300 is all of them."""
+    assert checked("第17届浦江创新论坛来自境外的嘉宾一共有多少位？", "来自40个国家和地区300余位嘉宾参会(境外比例近40%)",
+                   context="第17届浦江创新论坛") is not None
+
+
+def test_a_things_own_figure_answers_what_is_asked_of_it() -> None:
+    """基金的投资额: the fund's investment, which the sentence gives; no share splits the fund."""
+    assert checked("截至2024年底，G60科技成果转化基金的投资额是多少？",
+                   "截至年底, G60科技成果转化基金已投资项目27个, 投资额7.92亿元") is None
+
+
+def test_a_who_question_needs_the_role_it_asks_of() -> None:
+    question = asked("尚思自然科学研究院的首任院长是谁？")
+    assert (question.kind, question.attribute) == ("person", "院长")
+    assert checked("尚思自然科学研究院的首任院长是谁？",
+                   "尚思研究院深化选题选人机制，面向国内外新引进50余位高水平人才，拓展先行区“1+N”体系") is not None
+
+
+def test_which_month_asks_a_date() -> None:
+    assert asked("上海光源二期是在2024年几月份通过国家验收的？").kind == "date"
+    sentence = "上海光源二期通过国家验收，高效低碳燃气轮机试验装置建成。"
+    assert checked("上海光源二期是在2024年几月份通过国家验收的？", sentence) is not None
+
+
+def test_patent_applications_are_not_answered_by_grants() -> None:
+    def idf(word: str) -> float:  # 发明专利 names the measure by itself
+        return {"\uffff": 5.0, "发明专利": 3.7}.get(word, 1.0)
+
+    question = asked("2020年上海发明专利申请量是多少件？")
+    assert question.event == "申报"
+    assert why_not(question, "发明专利授权24208件，比上年增长6.5%；", "", TOKENIZER.tokenize, idf, 0.5, 2.0) is not None
+
+
+def test_new_said_of_other_firms_in_the_sentence_does_not_make_a_total_new() -> None:
+    """新增 is said of the tech firms; the 64 unicorns are Hurun's list, not the new ones."""
+    assert checked("2025年上海新晋的独角兽企业有多少家？",
+                   "全市日均新增科技企业超320家，3018家科技小巨人(含培育)企业加快成长，胡润独角兽企业(64家)全国第二。"
+                   ) == "相关句子没有说是新增的数量"

@@ -67,7 +67,7 @@ def _other_counters(text: str, ask: re.Match[str]) -> tuple[str, ...]:
 
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
-_DATE_ASK = re.compile(r"什么时候|何时|when\b", re.IGNORECASE)
+_DATE_ASK = re.compile(r"什么时候|何时|几月份?|哪个月|哪一个月|when\b|what month|which month", re.IGNORECASE)
 _DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
 _YEAR_ASK = re.compile(r"哪一年|哪年|哪一?个?年度|什么年度|which year|what year", re.IGNORECASE)
 # A question about a standing in a ranking (`全国排第几`, `where did … rank`), not an event's ordinal (`第几届`).
@@ -148,6 +148,14 @@ _ATTRIBUTE = re.compile(r"的([\u4e00-\u9fff]{2,4}?)(?:分别|各自|各)?(?:是
 # The same asked for in English (`What was the theme of …?`), by the word the reports write for it.
 _EN_ATTRIBUTE = re.compile(r"\bwhat (?:is|was|are|were) the (theme|slogan|motto) of\b", re.IGNORECASE)
 _EN_ATTRIBUTE_ZH = {"theme": "主题", "slogan": "口号", "motto": "口号"}
+
+
+_ROLE = re.compile(r"的([\u4e00-\u9fff]{2,6}?)(?:分别|各自|各)?是谁")
+
+
+def _role(text: str) -> str | None:
+    """The role a who-question asks the holder of (`…的首任院长是谁` → 院长): its last two characters."""
+    return match.group(1)[-2:] if (match := _ROLE.search(text)) else None
 
 
 def _attribute(text: str) -> str | None:
@@ -296,7 +304,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  flow=(bool(kind) or query.asks_quantity) and bool(_FLOW.search(_NOT_NEW.sub("", text)))
                  and not _STOCK.search(text),
                  text=text,
-                 attribute=_attribute(text) if not kind else None,
+                 attribute=_attribute(text) if not kind else _role(text) if kind == "person" else None,
                  part=_part_words(text, tokenize, counted=kind == "count")
                  if kind and query.profile.bridge is None else (),
                  renderings=english_measure(query.renderings, text),
@@ -316,11 +324,12 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
 # 展示 and 签约 do not. A count's event is one group; a sentence counting another group's event only
 # (`集中展示…50个项目` asked `签约了多少个项目`) gives a figure for something else.
 EVENT_VERBS: dict[str, tuple[str, ...]] = {
-    "签约": ("签约", "签署", "签订"),
+    "签约": ("签约", "签署", "签订", "达成"),
     "展示": ("展示", "展出", "发布", "亮相", "首发"),
     "揭牌": ("揭牌", "授牌", "挂牌成立"),
     "获批": ("获批", "批准", "立项", "获立项"),
-    "申报": ("申报", "报名", "参赛"),
+    "申报": ("申报", "报名", "参赛", "申请"),
+    "授权": ("授权",),
     "获奖": ("获奖", "获得奖", "得奖", "摘得"),
     "上市": ("上市", "登陆", "挂牌上市", "首发上市"),
     "入库": ("入库", "纳入"),
@@ -755,19 +764,25 @@ def _broader_value(asked: Asked, sentence: str, values: list[str],
     """The asked noun and the broader one the sentence's figure is of, where the sentence names both:
     `全年收入1.55亿元，服务收入占比过半` gives the income, not the 服务收入 asked; `吸引观众近5万人次
     （专业观众占比超80%）` the visitors, not the 专业观众. Nouns are a measure word and its ending
-    (服务收入 → 收入), or two measure words the question writes together (专业 观众)."""
+    (服务收入 → 收入), or two measure words the question writes together (专业 观众, 境外的嘉宾): the
+    modifier (服务, 专业, 境外) is named, but not beside any figure of the asked kind, which is the head's."""
     words = asked.measure
     ask = ask_match(asked.text)
     before = re.sub(r"(?:一共|总共|共|累计|分别|各|都|已经?|有|是|为|达到?|约)+$", "",
                     asked.text[:ask.start()]) if ask else ""
-    nouns = [(w, w[i:]) for w in words if asked.value_noun.startswith(w)
+    nouns = [(w, w[:i], w[i:]) for w in words if asked.value_noun.startswith(w)
              for i in range(1, len(w) - 1) if corpus_words((w[i:],), idf)]
-    nouns += [(a + b, b) for a, b in itertools.pairwise(words) if before.endswith(a + b)]
+    nouns += [(a + b, a, b) for a, b in itertools.pairwise(words)
+              if before.endswith(a + b) or before.endswith(f"{a}的{b}")]
     text = sentence.replace("**", "")
     # A parenthesis is a clause of its own here: `近5万人次(专业观众占比超80%)`.
     values = [p for c in values for p in re.split(r"[()（）]", c) if kind_fits(asked, p)]
-    for noun, end in nouns:
-        if noun in text and not any(noun in c for c in values) and any(end in c for c in values):
+    for noun, modifier, end in nouns:
+        # The sentence gives the modifier's share of the head (`服务收入占比过半`, `境外比例近40%`): its
+        # figure of the asked kind is the whole head's.
+        if (len(modifier) > 1 and modifier in text and not any(modifier in c for c in values)
+                and any(end in c for c in values)
+                and any(modifier in c and _SHARE.search(c) for c in re.split(r"[，,；;。()（）]", text))):
             return noun, end
     return None
 
@@ -913,8 +928,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             return f"相关句子没有给出“{''.join(asked.share_of)}”所占的比例"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
-    if asked.attribute and asked.attribute not in sentence and not re.search(r"“[^”]{2,}”|《[^》]{2,}》|\"[^\"]{2,}\"",
-                                                                             sentence):
+    # (A quoted name may be a theme, never a person: a who-question's role must be said.)
+    if asked.attribute and asked.attribute not in sentence and (asked.kind == "person" or not re.search(
+            r"“[^”]{2,}”|《[^》]{2,}》|\"[^\"]{2,}\"", sentence)):
         # `…的主题是什么？`: a sentence naming no 主题 may still quote the theme, but one doing neither
         # (`10月 - 第7届世界顶尖科学家论坛举办`) only says the event took place.
         return f"相关句子没有给出所问的{asked.attribute}"
@@ -936,9 +952,15 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.flow and values:
         # `累计…103家` or `40余位两院院士` (at a forum) is not how many were new that year. What says
         # "new" is read beside the value: its clause and the one before (`新认定…，共计7396家`).
-        clauses = _CLAUSE.split(sentence.replace("**", ""))
-        near = " ".join(_NOT_NEW.sub("", " ".join(clauses[max(0, i - 1):i + 1]))
-                        for i, c in enumerate(clauses) if c in values)
+        # Clauses here keep a 、 list whole: `新布局建设5个高质量孵化器、7个概念验证中心` says new of both.
+        clauses = re.split(r"[，,；;。：:]", sentence.replace("**", ""))
+        fitting = [i for i, c in enumerate(clauses) if kind_fits(asked, c)]
+        # The value beside the measure's rarest word, where one is: `日均新增科技企业超320家` says new
+        # of other firms than `胡润独角兽企业(64家)`.
+        known = [w for w in corpus_words(asked.measure, idf) if not _FLOW.search(w)]  # not 新晋 itself
+        rarest = max(known, key=idf) if known else ""
+        own = [i for i in fitting if rarest and rarest in clauses[i]] or fitting
+        near = " ".join(_NOT_NEW.sub("", " ".join(clauses[max(0, i - 1):i + 1])) for i in own)
         if _STOCK.search(sentence) and not re.search("新|增", near):
             return "相关句子给出的是累计数，不是所问的新增数"
         if not _FLOW_SAID.search(near):
