@@ -817,3 +817,7 @@ def test_new_said_of_other_firms_in_the_sentence_does_not_make_a_total_new() -> 
     assert checked("2025年上海新晋的独角兽企业有多少家？",
                    "全市日均新增科技企业超320家，3018家科技小巨人(含培育)企业加快成长，胡润独角兽企业(64家)全国第二。"
                    ) == "相关句子没有说是新增的数量"
+
+
+def test_the_change_asked_and_its_base_year_are_no_words_of_the_measure() -> None:
+    assert asked("2023年上海市级财政科技支出比上年增长了多少？").measure == ("市级", "财政", "科技", "支出")

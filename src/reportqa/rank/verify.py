@@ -92,6 +92,8 @@ _SHARE_ASK = re.compile(r"比例|占比|比重|份额|百分之|多少%|几成|s
 # A question about a change (`增长了百分之几`, `比一年前多了百分之几`): a growth rate answers it.
 _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|多了|少了|涨|降了|"
                          r"growth|increase|decrease|rise|fell", re.IGNORECASE)
+# The base a change is asked against (`比上年`, `较去年`): no word of the measure.
+_CHANGE_BASE = frozenset({"上年", "去年", "前一年", "同比", "比上年", "较上年", "上一年", "一年"})
 # How much something changed, with no unit named (`比上年增长了多少`): a change, not a count.
 _CHANGE_BY = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上涨|涨)了?多少(?![\u4e00-\u9fff])")
 # A rate of change, which is not a share of a whole: `同比增长7.2%`, `比上年提高0.5%`.
@@ -297,6 +299,9 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
     # (A part of a filler word is no word of the measure either: 海市 of 上海市.)
     measure = tuple(w for w in content if not any(w != o and w in o for o in [*content, *words]))
+    if kind == "change":
+        # `比上年增长了多少`: the change asked and its base year say which kind of value, not which measure.
+        measure = tuple(w for w in measure if not _CHANGE_ASK.fullmatch(w) and w not in _CHANGE_BASE)
     head = _NAME_HEAD.search(text.strip())
     return Asked(_with_unknown_words(words, measure), kind, counter,
                  check_measure=bool(kind) or query.asks_quantity or query.keyword, whole=query.keyword,
