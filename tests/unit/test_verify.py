@@ -821,3 +821,11 @@ def test_new_said_of_other_firms_in_the_sentence_does_not_make_a_total_new() -> 
 
 def test_the_change_asked_and_its_base_year_are_no_words_of_the_measure() -> None:
     assert asked("2023年上海市级财政科技支出比上年增长了多少？").measure == ("市级", "财政", "科技", "支出")
+
+
+@pytest.mark.parametrize("question", [
+    "What policy did Shanghai issue in 2025 to back researchers who want to start their own businesses?",
+    "In 2025, what did Shanghai put out to encourage companies to put more money into basic research?",
+])
+def test_a_relative_who_or_a_mention_of_money_asks_neither_a_person_nor_a_sum(question: str) -> None:
+    assert asked(question).kind is None

@@ -83,7 +83,9 @@ _PLACE_ASK = re.compile(r"哪里|哪儿|在哪|哪座|哪个城市|哪一城市|
                         re.IGNORECASE)
 # A question for contact details: the answer must hold one (the reports' contact lines are noise).
 # Who: the answer names a person (`联系人是谁？`, `Who won…?`).
-_PERSON_ASK = re.compile(r"是谁|有谁|哪位|哪几位(?!院士|专家|科学家)|什么人|\bwho\b(?!se)", re.IGNORECASE)
+# (English `who` asks only where it opens a question or a clause: `researchers who want…` asks nothing.)
+_PERSON_ASK = re.compile(r"是谁|有谁|哪位|哪几位(?!院士|专家|科学家)|什么人|(?:^|[,;]\s*(?:and\s+)?)who\b(?!se)",
+                         re.IGNORECASE)
 _EMAIL_ASK = re.compile(r"邮箱|电子邮件|\be-?mail\b", re.IGNORECASE)
 _PHONE_ASK = re.compile(r"电话|\b(?:tele)?phone\b", re.IGNORECASE)
 # A place name as the reports write one: 大阪市, 浙江省, 嘉定区, 洋山港, 张江科学城.
@@ -118,7 +120,7 @@ _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投
                          r"多少(?:资金|经费|奖金|融资|拨款|补贴|投资|钱款)", re.IGNORECASE)
 # An English question about a sum of money names it by a word of money, not by a unit: the answer is in 元.
 _EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|income|funding|budget|endowment|"
-                            r"(?:prize )?money|funds raised|subsid(?:y|ies)|"
+                            r"(?<=how much )(?:prize )?money|"
                             r"(?:market|total|combined|contract|transaction|output) value|value of|"
                             r"market capitali[sz]ation)\b", re.IGNORECASE)
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
