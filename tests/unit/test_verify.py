@@ -829,3 +829,15 @@ def test_the_change_asked_and_its_base_year_are_no_words_of_the_measure() -> Non
 ])
 def test_a_relative_who_or_a_mention_of_money_asks_neither_a_person_nor_a_sum(question: str) -> None:
     assert asked(question).kind is None
+
+
+def test_an_adverb_before_the_ask_is_not_the_noun_asked() -> None:
+    """大概有多大: 大概 (roughly) names nothing; the figure asked is the 产业规模's."""
+    got = asked("2020年上海那批研发与转化功能型平台，带动的社会投资和产业规模大概有多大？")
+    assert got.value_noun != "大概" and "大概" not in got.measure and "那批" not in got.measure
+
+
+def test_a_year_naming_a_report_is_not_a_figure_the_question_gives() -> None:
+    question = ("According to the 2020 report, for how many consecutive years had Shanghai topped the ranking in the "
+                "China Regional S&T Innovation Evaluation Report?")
+    assert "2020" not in asked(question).given

@@ -30,7 +30,7 @@ from reportqa.text.places import KNOWN_PLACES, PLACES
 _FILLER = frozenset(
     "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
     "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 一项 这一项 该项 "
-    "占比 比例 比重 多大 "
+    "占比 比例 比重 多大 大概 大约 大致 到底 究竟 那批 这批 那些 这些 "
     "according report reports shanghai".split()
 )
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
@@ -415,7 +415,8 @@ _GIVEN = re.compile(r"(?<![\d.])(\d[\d,.]*)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:�
 def _given_numbers(text: str) -> tuple[str, ...]:
     """The figures a question states (not its years, not an edition `第7届`): `3000余家` → 3000."""
     return tuple(dict.fromkeys(m.group(1).replace(",", "") for m in _GIVEN.finditer(text)
-                               if text[max(0, m.start() - 1):m.start()] != "第"))
+                               if text[max(0, m.start() - 1):m.start()] != "第"
+                               and not re.fullmatch(r"(?:19|20)\d\d", m.group(1).strip())))  # `the 2020 report`
 
 
 def _share_of(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
@@ -446,7 +447,8 @@ def _value_noun(text: str, tokenize: Callable[[str], list[str]] | None = None) -
     ask = ask_match(text) or _NUMBER_ASK.search(text)
     if ask is None:
         return ""
-    before = re.sub(r"(?:一共|总共|共|累计|分别|各|又|已经|已)*(?:有|是|为|达到|达)?$", "", text[:ask.start()])
+    before = re.sub(r"(?:一共|总共|共|累计|分别|各|又|已经|已|大概|大约|大致|到底|究竟)*(?:有|是|为|达到|达)?$", "",
+                    text[:ask.start()])
     if "的" not in before and tokenize is None:
         return ""
     noun = before.rsplit("的", 1)[-1]
