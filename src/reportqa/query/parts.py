@@ -82,7 +82,7 @@ def _clauses(text: str) -> list[str]:
 
 
 # What a clause says beyond its year, place and asking: `又有多少家` says nothing of its own.
-_NOT_CONTENT = re.compile(r"多少|几|哪[项个些家份一种部条所]?|什么|是|有|又|还|呢|那|的|了|分别|各|呢|吗|[？?，,。\s]")
+_NOT_CONTENT = re.compile(r"多少|几|哪[项个些家份一种部条所]?|什么|是|有|又|还|呢|那|的|了|分别|各|吗|[？?，,。\s]")
 # A clause naming its own place with this much of its own is a question by itself, however short
 # (`奉贤区又修订发布了哪项产业政策`).
 _OWN_WORDS = 4

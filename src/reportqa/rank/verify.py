@@ -81,11 +81,11 @@ _RANK = re.compile(r"第[一二三四五六七八九十\d]+(?:位|名)?(?![届�
 _PLACE_ASK = re.compile(r"哪里|哪儿|在哪|哪座|哪个城市|哪一城市|哪个省|哪一省|哪个区|哪一个区|什么地方|"
                         r"\bwhere\b|\b(?:which|what) (?:city|province|district|country|venue|location|place)\b",
                         re.IGNORECASE)
-# A question for contact details: the answer must hold one (the reports' contact lines are noise).
 # Who: the answer names a person (`联系人是谁？`, `Who won…?`).
 # (English `who` asks only where it opens a question or a clause: `researchers who want…` asks nothing.)
 _PERSON_ASK = re.compile(r"是谁|有谁|哪位|哪几位(?!院士|专家|科学家)|什么人|(?:^|[,;]\s*(?:and\s+)?)who\b(?!se)",
                          re.IGNORECASE)
+# A question for contact details: the answer must hold one (the reports' contact lines are noise).
 _EMAIL_ASK = re.compile(r"邮箱|电子邮件|\be-?mail\b", re.IGNORECASE)
 _PHONE_ASK = re.compile(r"电话|\b(?:tele)?phone\b", re.IGNORECASE)
 # A place name as the reports write one: 大阪市, 浙江省, 嘉定区, 洋山港, 张江科学城.
@@ -352,7 +352,6 @@ def _event(text: str, ask: re.Match[str]) -> str:
     clause = re.split(r"[，,。；;：:？?！!]", text[:ask.start()])[-1]
     verbs = _EVENT.findall(clause) or _EVENT.findall(re.split(r"[，,。；;：:？?！!]", text[ask.end():])[0])[:1]
     return _EVENT_OF[verbs[-1]] if verbs else ""
-
 
 
 # The same groups as an English question names them (`How many companies won prizes…`).
@@ -980,8 +979,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         groups = {_EVENT_OF[v] for v in _EVENT.findall(near)}
         # An English question's words are checked loosely (any rendering of one): there its event
         # must be said, where a Chinese sentence naming no event may still answer in other words.
-        if (groups or asked.renderings) and asked.event not in groups:
+        if groups and asked.event not in groups:
             return f"相关句子的数量是{'、'.join(sorted(groups))}的，不是所问{asked.event}的"
+        if not groups and asked.renderings:
+            return f"相关句子没有说是{asked.event}的数量"
     if values and (group := _within_other_group(asked, sentence, tokenize, idf)) is not None:
         return f"相关句子的数是“{group}”中的一部分，问题没有问“{group}”"
     if values and (part := _part_after_qizhong(asked, sentence, context, tokenize, idf)) is not None:
