@@ -175,3 +175,9 @@ def test_another_citys_report_does_not_answer_a_question_about_shanghai(with_suz
     assert shanghai["no_answer"]
     assert suzhou["answers"] and suzhou["answers"][0]["doc_id"] == "suzhou-2024"
     assert "168家" in suzhou["answers"][0]["text"]
+
+
+def test_places_a_shanghai_sentence_lists_do_not_make_it_another_citys(client: httpx.Client) -> None:
+    """太仓、无锡、昆山 are where Shanghai's service stations stand, named by the answer itself."""
+    body = search(client, "在长三角区域内，除了太仓、无锡、昆山等地的创新服务驿站，还设了多少个园区服务站点？")
+    assert body["answers"] and "32" in body["answers"][0]["text"]

@@ -841,3 +841,12 @@ def test_a_year_naming_a_report_is_not_a_figure_the_question_gives() -> None:
     question = ("According to the 2020 report, for how many consecutive years had Shanghai topped the ranking in the "
                 "China Regional S&T Innovation Evaluation Report?")
     assert "2020" not in asked(question).given
+
+
+def test_besides_is_no_exclusion() -> None:
+    """`除了X，还设了多少个Y` asks another thing, not a total less X."""
+    assert asked("在长三角区域内，除了太仓、无锡、昆山等地的创新服务驿站，还设了多少个园区服务站点？").excluded == ()
+
+
+def test_an_adverb_and_zhan_before_a_share_ask_are_not_the_noun_asked() -> None:
+    assert "大概" not in asked("第17届浦江创新论坛的来宾里，从境外来的大概占几成？").value_noun

@@ -226,7 +226,7 @@ class AnswerExtractor:
             if reason is None and query.years and (choice.candidate.year_affinity == 0
                                                    or (asked.kind != "year" and _year_conflict(text, query))):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
-            if reason is None and (place := self._other_place(query, chunk)):
+            if reason is None and (place := self._other_place(query, chunk, text)):
                 reason = f"相关句子出自关于{place}的报告"
             if reason is None and (place := _missing_place(question_tokens, chunk)):
                 reason = f"相关段落没有涉及{place}"
@@ -278,14 +278,16 @@ class AnswerExtractor:
                 head = section.title if re.search(r"\d", section.title) else head
         return ""
 
-    def _other_place(self, query: QueryInfo, chunk: Chunk) -> str | None:
+    def _other_place(self, query: QueryInfo, chunk: Chunk, sentence: str = "") -> str | None:
         """A place the passage's report is about (by its title) when the question asks about another.
 
         A Suzhou report's figure does not answer a question about Shanghai, whatever its words
         share; a question that names no place may be answered by any report.
         """
         asked = set(self.index.tokenize(query.normalized)) & set(ALL_PLACES)
-        if not asked:
+        # A sentence naming every place asked speaks of them (`建设太仓、无锡、昆山等8个创新服务驿站`),
+        # whichever report it is in.
+        if not asked or all(p in sentence for p in asked):
             return None
         doc = self.index.documents.get(chunk.doc_id)
         title = to_simplified(getattr(doc, "title", "") or chunk.title)

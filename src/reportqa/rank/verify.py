@@ -396,7 +396,8 @@ def _sentence_as_of(sentence: str) -> int | None:
     return 12 if re.search(r"(?:截至|截止|到)\s*(?:(?:19|20)\d\d\s*年)?\s*(?:年底|年末)|全年", sentence) else None
 
 
-_EXCLUDING = re.compile(r"(?:不含|不包括|不包含|不计|除去?)([^，,。？?）)]{2,20}?)(?:以外|之外|外)?(?=[，,。？?）)]|$)")
+# (Not `除了…`: `除了X，还有多少Y` asks besides X, another thing, not a total less X.)
+_EXCLUDING = re.compile(r"(?:不含|不包括|不包含|不计)([^，,。？?）)]{2,20}?)(?:以外|之外|外)?(?=[，,。？?）)]|$)")
 
 
 def _excluded(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
@@ -446,8 +447,8 @@ def _value_noun(text: str, tokenize: Callable[[str], list[str]] | None = None) -
     ask = ask_match(text) or _NUMBER_ASK.search(text)
     if ask is None:
         return ""
-    before = re.sub(r"(?:一共|总共|共|累计|分别|各|又|已经|已|大概|大约|大致|到底|究竟)*(?:有|是|为|达到|达)?$", "",
-                    text[:ask.start()])
+    before = re.sub(r"(?:一共|总共|共|累计|分别|各|又|已经|已|大概|大约|大致|到底|究竟|约)*(?:有|是|为|达到|达|占)?$",
+                    "", text[:ask.start()])
     if "的" not in before and tokenize is None:
         return ""
     noun = before.rsplit("的", 1)[-1]
