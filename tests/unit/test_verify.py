@@ -850,3 +850,18 @@ def test_besides_is_no_exclusion() -> None:
 
 def test_an_adverb_and_zhan_before_a_share_ask_are_not_the_noun_asked() -> None:
     assert "大概" not in asked("第17届浦江创新论坛的来宾里，从境外来的大概占几成？").value_noun
+
+
+def test_a_whole_years_figure_is_not_answered_by_eleven_months() -> None:
+    question = asked("张江高新区2024年一整年下来，规上工业和服务业的经济总量到底有多大？")
+    assert question.full_year and "整年" not in question.measure
+    assert checked("张江高新区2024年一整年下来，规上工业和服务业的经济总量到底有多大？",
+                   "1—11月,张江高新区规上工业和服务业经济总量49525.20亿元,同比增长14.4%。") == (
+        "相关句子的数是1—11月的，不是全年的")
+
+
+def test_how_many_of_a_given_total_are_something_asks_a_figure() -> None:
+    """`近2200万人次里头，有多少是在网上参与的`: the 2200万 the sentence repeats is no answer."""
+    question = "2024年上海科技节那近2200万人次里头，有多少是在网上参与的？"
+    assert asked(question).kind == "number"
+    assert checked(question, "2024年上海科技节成功举办,累计参与近2200万人次。") is not None

@@ -30,7 +30,7 @@ from reportqa.text.places import KNOWN_PLACES, PLACES
 _FILLER = frozenset(
     "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
     "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 一项 这一项 该项 "
-    "占比 比例 比重 多大 大概 大约 大致 到底 究竟 那批 这批 那些 这些 "
+    "占比 比例 比重 多大 大概 大约 大致 到底 究竟 那批 这批 那些 这些 整年 一整年 下来 "
     "according report reports shanghai".split()
 )
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
@@ -131,7 +131,8 @@ _EN_COUNT = re.compile(
     r"professionals|engineers|doctors|fellows|entrepreneurs|investors|delegates|guests|winners|recipients)\b",
     re.IGNORECASE)
 # A Chinese question for a figure that names no unit: `…的利润是多少？`, `基金规模有多大？`.
-_NUMBER_ASK = re.compile(r"(?:是|有|为|达到?|约)多少(?![\u4e00-\u9fff])|有?多大(?:规模)?[？?。]?$|规模多大")
+_NUMBER_ASK = re.compile(r"(?:是|有|为|达到?|约)多少(?![\u4e00-\u9fff])|有多少(?=是)|有?多大(?:规模)?[？?。]?$"
+                         r"|规模多大")
 _SEGMENT = re.compile(r"[，,：:；;的]")
 _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*"
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
@@ -222,6 +223,8 @@ class Asked:
     # The month a figure is asked as of (`截至2024年1月底`, `by the end of January 2024`), or 12 for a
     # year's end (`年底`, `by the end of 2024`): a running total as of another month is another figure.
     as_of: int | None = None
+    # A whole year asked (`全年`, `一整年`): a figure for part of it (`1—11月`, `上半年`) is another figure.
+    full_year: bool = False
     # Counters the question asks beside its main one (`分几批部署了多少个项目` → 批): the answer gives both.
     also: tuple[str, ...] = ()
 
@@ -324,6 +327,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  if kind in ("count", "number", "amount") else "",
                  excluded=_excluded(text, tokenize) if kind and not query.english else (),
                  as_of=_as_of(text) if kind in ("count", "amount", "number") else None,
+                 full_year=bool(_FULL_YEAR.search(text)) and kind in _FIGURES,
                  also=_other_counters(text, ask) if kind == "count" and ask else ())
 
 
@@ -380,6 +384,12 @@ _AS_OF_MONTH = re.compile(r"(?:截至|截止|到)\s*(?:(?:19|20)\d\d\s*年)?\s*(
                           r"\bend of (" + "|".join(_EN_MONTHS) + r")\b", re.IGNORECASE)
 _AS_OF_YEAR_END = re.compile(r"(?:19|20)\d\d\s*年(?:底|末)|\bend of (?:19|20)\d\d\b|\bend of the year\b",
                              re.IGNORECASE)
+
+
+_FULL_YEAR = re.compile(r"全年|一整年|整整一年|整年|full[- ]year|whole year", re.IGNORECASE)
+# Part of a year, as a sentence gives a figure for it: `1—11月`, `上半年`, `前三季度`, `头11个月`.
+_PART_YEAR = re.compile(r"\d{1,2}\s*[—–\-~～至到]\s*\d{1,2}\s*月|上半年|下半年|前三季度|[一二三四]季度|"
+                        r"前\s*[\d一二三四五六七八九十]+\s*个?月|头\s*[\d一二三四五六七八九十]+\s*个月")
 
 
 def _as_of(text: str) -> int | None:
@@ -999,6 +1009,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             return f"相关句子的数不是截至{asked.as_of}月的"
         if month is not None:
             return f"相关句子的数是截至{month}月的，不是年底的"
+    if asked.full_year and values and (part_year := _PART_YEAR.search(sentence)) and not _FULL_YEAR.search(sentence):
+        return f"相关句子的数是{part_year.group()}的，不是全年的"
     if asked.also and (lacking := next((c for c in asked.also if not re.search(
             _NUM + f"(?:{'|'.join(COUNTER_ALIASES.get(c, (c,)))})", with_units(sentence.replace("**", "")))), None)):
         return f"相关句子没有给出所问的以“{lacking}”计的数量"
