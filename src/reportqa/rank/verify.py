@@ -142,6 +142,12 @@ COUNTER_ALIASES: dict[str, tuple[str, ...]] = {
     "次": ("次", "场"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
     "小时": ("小时", "机时"), "天": ("天", "日"), "人次": ("人次", "人"), "期": ("期", "批", "届"),
     "批": ("批", "期"), "轮": ("轮", "批", "次"), "辆": ("辆", "台"), "架": ("架", "台")}
+
+
+def _counters(counter: str) -> str:
+    """A regex alternation of the counters that answer for `counter` (`个` → `个|家|项|…`)."""
+    return "|".join(COUNTER_ALIASES.get(counter, (counter,)))
+
 # The noun a "what" question asks for (`什么机制？`, `什么样的研究机构`): its last two characters are the
 # head of the compound (机制, 机构), which a sentence naming the asked thing should carry.
 # Heads that ask for a name without saying of what kind (`叫什么名字`): any name answers them.
@@ -714,20 +720,24 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
     return None
 
 
+def _at_qizhong(sentence: str) -> tuple[str, str] | None:
+    """The sentence cut at its `其中`: the whole it gives, and the parts after it (None: no 其中)."""
+    text = sentence.replace("**", "")
+    at = text.find("其中")
+    return (text[:at], text[at:]) if at >= 0 else None
+
+
 def _within_other_group(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
                         idf: Callable[[str], float]) -> str | None:
     """The group a sentence's figure is counted within, when the question names no such group: in
     `涌现3项特等奖，其中技术发明奖1项` the 1 is the technology-invention awards among the 特等奖, not
     all of them, which `科学技术奖中，技术发明奖有多少项` asks."""
-    text = sentence.replace("**", "")
-    at = text.find("其中")
-    if at < 0 or not asked.counter:
+    if (cut := _at_qizhong(sentence)) is None or not asked.counter:
         return None
-    whole, part = text[:at], text[at:]
+    whole, part = cut
     named = [w for w in corpus_words(asked.measure, idf) if has_word(w, set(tokenize(part)), part)
              and not has_word(w, set(tokenize(whole)), whole)]
-    counters = "|".join(COUNTER_ALIASES.get(asked.counter, (asked.counter,)))
-    counted = list(re.finditer(_NUM + f"(?:{counters})", whole))
+    counted = list(re.finditer(_NUM + f"(?:{_counters(asked.counter)})", whole))
     if not named or not counted:
         return None
     # The group: what follows its figure up to 其中 (`488位领军人才担任“项目经理”`), any word of which
@@ -741,11 +751,9 @@ def _part_after_qizhong(asked: Asked, sentence: str, context: str, tokenize: Cal
     """A measure word the sentence names only after its `其中` (a part of the whole it gives the value
     of), when the asked kind of value is only before it: `全市财政科技支出528.1亿元、增长36.7%，其中
     市级财政支出265.3亿元` gives the city's growth, not the 市级 one asked."""
-    text = sentence.replace("**", "")
-    at = text.find("其中")
-    if at < 0:
+    if (cut := _at_qizhong(sentence)) is None:
         return None
-    whole, part = text[:at], text[at:]
+    whole, part = cut
     if not any(kind_fits(asked, c) for c in _CLAUSE.split(whole)):
         return None
     whole_words = set(tokenize(whole))
@@ -763,9 +771,8 @@ def _list_total(asked: Asked, sentence: str) -> list[str] | None:
     概念验证中心、技术转化平台` counts all three, so it does not say how many 专业实验室 there are.
     Only a list in 、 (items starting with their own figure, `9个1类创新药、9个…`, are counts of
     their own)."""
-    counters = "|".join(COUNTER_ALIASES.get(asked.counter or "", (asked.counter or "",)))
     text = sentence.replace("**", "")
-    for match in re.finditer(_NUM + f"(?:{counters})", text):
+    for match in re.finditer(_NUM + f"(?:{_counters(asked.counter or '')})", text):
         run = re.split(r"和|及|与|以及|等|[，,；;。（(]", text[match.end():])[0]
         items = []
         for item in run.split("、"):
@@ -898,8 +905,7 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
     if asked.kind == "docnum":
         return bool(DOCUMENT_NUMBER.search(text))
     if asked.kind == "count" and asked.counter:
-        counters = COUNTER_ALIASES.get(asked.counter, (asked.counter,))
-        return bool(re.search(_NUM + f"(?:{'|'.join(counters)})", text))
+        return bool(re.search(_NUM + f"(?:{_counters(asked.counter)})", text))
     if asked.kind in ("count", "number"):
         return bool(re.search(r"\d", text) or re.search(_NUM + "[家项件人个篇款所位名场次批台套座种份]", text))
     return True
@@ -1012,7 +1018,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.full_year and values and (part_year := _PART_YEAR.search(sentence)) and not _FULL_YEAR.search(sentence):
         return f"相关句子的数是{part_year.group()}的，不是全年的"
     if asked.also and (lacking := next((c for c in asked.also if not re.search(
-            _NUM + f"(?:{'|'.join(COUNTER_ALIASES.get(c, (c,)))})", with_units(sentence.replace("**", "")))), None)):
+            _NUM + f"(?:{_counters(c)})", with_units(sentence.replace("**", "")))), None)):
         return f"相关句子没有给出所问的以“{lacking}”计的数量"
     if asked.excluded and values and (counted := next((w for w in asked.excluded if any(w in c for c in values)),
                                                       None)):
@@ -1035,7 +1041,7 @@ def asked_figures(asked: Asked, sentence: str) -> list[str]:
     words for numbers and years are left out (a year is not a count)."""
     text = with_units(sentence.replace("**", ""))
     if asked.kind == "count" and asked.counter:
-        unit = "|".join(COUNTER_ALIASES.get(asked.counter, (asked.counter,)))
+        unit = _counters(asked.counter)
     elif asked.kind == "amount":
         unit = "美元|元"
     else:
