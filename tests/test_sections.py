@@ -94,12 +94,19 @@ def test_layout_broken_paragraph_is_rejoined(reports):
     assert len(joined[0].pieces) == 2
 
 
-def test_lone_page_numbers_and_contact_footer_are_dropped(reports):
+def test_lone_page_numbers_and_rules_are_dropped(reports):
     for report in reports.values():
         for s in report.root.walk():
             for p in s.paragraphs:
                 assert not p.text.strip().isdigit()
-                assert not p.text.startswith(("联系电话", "联系人", "邮政编码", "---"))
+                assert not p.text.startswith("---")
+
+
+def test_a_replys_contact_footer_is_kept_for_questions_about_it(reports):
+    """`联系人是谁？` is answered by the footer: it is kept (and flagged as framing when chunked)."""
+    texts = [p.text for s in reports["2024-reply-0671"].root.walk() for p in s.paragraphs]
+    assert any(t.startswith("联系人姓名") for t in texts)
+    assert any(t.startswith("抄送") for t in texts)
 
 
 def test_paragraph_pieces_point_at_their_source_text(reports):

@@ -155,6 +155,9 @@ class AnswerSettings(_Group):
         0.15, "Penalty when the passage lacks a number the question pins (`第18届`).", minimum=0)
     min_coverage: float = setting(
         0.05, "Abstain when the best sentence covers less than this share of the question's words.", minimum=0)
+    record_label: float = setting(
+        0.5, "Bonus for a reply's record or contact line whose label the question names (`联系人是谁？`).",
+        minimum=0)
     top_passages: int = setting(5, "Passages whose sentences compete for the answer.", minimum=1)
     retrieval_scale: float = setting(0.05, "Scale applied to the retrieval term on top of its weight.",
                                      minimum=0)

@@ -14,7 +14,13 @@ import pytest
 
 from reportqa.index.base import SearchIndex
 from reportqa.index.build import lexical_input
-from reportqa.ingest.boilerplate import is_boilerplate, is_boilerplate_line
+from reportqa.ingest.boilerplate import (
+    asks_record,
+    dates_the_document,
+    is_boilerplate,
+    is_boilerplate_line,
+    record_labels,
+)
 from reportqa.ingest.chunking import chunk_report
 from reportqa.ingest.corpus import iter_corpus
 from reportqa.models import Chunk
@@ -145,3 +151,82 @@ def test_a_question_for_the_document_number_is_answered_by_the_number_line(index
 def test_a_question_for_the_issue_date_may_quote_the_sign_off(index: SearchIndex) -> None:
     result = answer(index, "第0671号代表建议的答复是哪一天印发的？")
     assert not result.no_answer and result.choice is not None and "2024年6月21日" in result.choice.text
+
+
+FOOTER_REPLY = REPLY + """
+联系人姓名：田春芝
+
+联系电话：23112526
+
+联系地址：威海路48号
+
+---
+
+抄送：市政府办公厅建议提案处，市人大代表工作处。
+
+---
+
+上海市科委办公室
+
+2024年6月21日印发
+"""
+
+
+@pytest.mark.parametrize("line", [
+    "联系人姓名：田春芝", "联系电话：23112526", "联系地址：威海路48号",
+    "抄送：市政府办公厅建议提案处，市人大代表工作处。", "2024年6月21日印发",
+])
+def test_contact_distribution_and_printing_lines_are_framing_lines(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+def test_a_record_lines_label_is_read() -> None:
+    assert record_labels("联系人姓名：田春芝\n联系电话：23112526\n上海市科委办公室") == ["联系人姓名", "联系电话"]
+
+
+@pytest.mark.parametrize(("question", "line"), [
+    ("市科委答复汪泓代表建议的联系人是谁？", "联系人姓名：田春芝"),
+    ("这份答复抄送了哪些部门？", "抄送：市政府办公厅建议提案处，市人大代表工作处。"),
+    ("What street address does the commission give for contact in its reply?", "联系地址：威海路48号"),
+    ("Who is the contact person for the reply?", "联系人姓名：田春芝"),
+])
+def test_a_question_naming_a_record_lines_label_asks_for_it(question: str, line: str) -> None:
+    assert asks_record(question, line)
+
+
+def test_english_contact_alone_asks_no_person() -> None:
+    assert not asks_record("What street address does the commission give for contact?", "联系人姓名：田春芝")
+
+
+def test_a_question_giving_the_value_does_not_ask_for_the_line() -> None:
+    assert not asks_record("答复汪泓代表建议的联系人田春芝，在市科委担任什么职务？", "联系人姓名：田春芝")
+
+
+def test_only_the_documents_own_acts_are_dated_by_its_sign_off() -> None:
+    assert dates_the_document("第0671号代表建议的答复是哪一天印发的？")
+    assert not dates_the_document("市科委是哪一天收到汪泓代表第0671号建议的？")
+
+
+@pytest.fixture(scope="module")
+def footer_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return index_of(write_corpus(tmp_path_factory.mktemp("footer") / "corpus", {"reply.md": FOOTER_REPLY}, MANIFEST))
+
+
+def test_the_contact_person_is_answered_by_the_contact_line(footer_index: SearchIndex) -> None:
+    result = answer(footer_index, "第0671号代表建议的答复里，联系人是谁？")
+    assert not result.no_answer and result.choice is not None and result.choice.text == "联系人姓名：田春芝"
+
+
+def test_the_distribution_is_answered_by_the_cc_line(footer_index: SearchIndex) -> None:
+    result = answer(footer_index, "第0671号代表建议的答复抄送了哪些部门？")
+    assert result.choice is not None and result.choice.text.startswith("抄送：")
+
+
+def test_a_content_question_is_never_answered_from_the_footer(footer_index: SearchIndex) -> None:
+    result = answer(footer_index, "2023年上海新认定高新技术企业多少家？")
+    assert result.choice is not None and not result.choice.candidate.chunk.boilerplate
+
+
+def test_the_day_a_proposal_was_received_is_not_the_sign_off_date(footer_index: SearchIndex) -> None:
+    result = answer(footer_index, "市科委是哪一天收到第0671号代表建议的？")
+    assert result.choice is None or "2024年6月21日" not in result.choice.text or result.no_answer

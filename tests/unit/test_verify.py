@@ -865,3 +865,81 @@ def test_how_many_of_a_given_total_are_something_asks_a_figure() -> None:
     question = "2024年上海科技节那近2200万人次里头，有多少是在网上参与的？"
     assert asked(question).kind == "number"
     assert checked(question, "2024年上海科技节成功举办,累计参与近2200万人次。") is not None
+
+
+def test_a_name_the_question_gives_does_not_answer_who() -> None:
+    """The greeting `汪泓代表：` names the deputy the question names, not the contact person asked."""
+    question = "市科委答复汪泓代表第0671号建议的文件里，联系人是谁？"
+    assert not kind_fits(asked(question), "汪泓代表：")
+    assert kind_fits(asked(question), "联系人姓名：田春芝")
+
+
+def test_a_leaders_name_in_jiebas_dictionary_is_a_name() -> None:
+    assert kind_fits(asked("2023年是哪位领导人亲临上海科技创新成果展展馆视察？"),
+                     "成功策划上海科技创新成果展，习近平总书记亲临展馆视察指导工作。")
+
+
+def test_how_much_fiscal_funding_asks_an_amount() -> None:
+    question = "2020年扩大到303个的科研经费“包干制”试点项目，一共涉及多少财政经费？"
+    assert asked(question).kind == "amount"
+    assert checked(question, "科研经费“包干制”试点项目从20个扩大至303个，改革红利惠及面进一步扩大。") is not None
+
+
+def test_newly_issued_permits_are_not_the_cumulative_number() -> None:
+    question = "2020年当年上海新核发了多少份《外国人工作许可证》？"
+    assert asked(question).flow
+    assert checked(question, "累计核发《外国人工作许可证》26万余份，其中外国高端人才(A类)占比约18%") == (
+        "相关句子给出的是累计数，不是所问的新增数")
+
+
+def test_a_change_must_be_the_asked_indicators() -> None:
+    """A level for the asked indicator and a share of another are no change of the one asked."""
+    question = "2020年上海每万人口发明专利拥有量比上年增长了多少？"
+    assert checked(question, "每万人口发明专利拥有量60.2件，上海向国内外输出技术合同成交额占比达70%。") == (
+        "相关句子给出的增减幅度不是所问指标的")
+
+
+def test_a_change_in_the_clause_after_its_measure_answers() -> None:
+    question = "2024年长三角三省一市发布的“企业出题”重点揭榜任务数量同比增长了多少？"
+    assert checked(question, "长三角三省一市共征集企业需求134项,发布“企业出题”的重点揭榜任务41项,同比增长46%") is None
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("长三角科研院所联盟聚焦三大先导产业新建的三大平台，分别叫什么名字？",
+     "聚焦集成电路、生物医药、人工智能三大先导产业,新建三大平台,推动长三角区域高质量发展。"),
+    ("2024年闵行区是和哪6所高校开展协同创新的？", "深化区校合作机制，与6所高校协同创新。"),
+    ("2023年上海获批上市的4个1类创新药分别是哪几款？", "年内上海共获批 1 类创新药 4 个、3 类医疗创新器械 9 个"),
+    ("2024年新建的4家“一带一路”联合实验室，分别是和哪些国家共建的？", "新建4家“一带一路”联合实验室。"),
+])
+def test_names_asked_are_not_answered_by_their_count(question: str, sentence: str) -> None:
+    assert (checked(question, sentence) or "").startswith("相关句子只给出了数量")
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("长三角科研院所联盟聚焦的三大先导产业分别是什么？", "聚焦集成电路、生物医药、人工智能三大先导产业,新建三大平台"),
+    ("浦东新区的三大平台分别叫什么名字？", "建设三大平台：张江实验室、临港实验室和浦江实验室"),
+])
+def test_names_listed_beside_their_count_answer(question: str, sentence: str) -> None:
+    assert not (checked(question, sentence) or "").startswith("相关句子只给出了数量")
+
+
+def test_how_many_of_a_given_total_are_universities_asks_the_universities() -> None:
+    question = "2024年实行全部赋权的14家单位中，有几家是高校？"
+    assert asked(question).part == ("高校",)
+    assert checked(question, "全市39家单位深化赋权改革试点，全部赋权扩展至14家。") is not None
+
+
+def test_a_category_asked_must_be_the_sentences() -> None:
+    """`专利转让类合同` is one kind of contract: the total over all kinds is another figure."""
+    question = "2024年上海事业法人登记的技术合同里，专利转让类合同的成交金额是多少？"
+    assert checked(question, "全市事业法人登记技术合同成交金额365.93亿元，较上年翻番。") == (
+        "相关句子没有给出“转让”这一类的数")
+    assert checked("2023年上海获批了多少个1类创新药？", "年内上海共获批 1 类创新药 4 个") is None
+
+
+def test_a_count_may_leave_out_its_counter_before_the_noun() -> None:
+    """`几座城市` is answered by `九城市`: a numeral written right before the noun counts it."""
+    question = asked("与上海证券交易所签署深化合作备忘录的，是G60科创走廊几座城市的政府？")
+    assert (question.counter, question.noun) == ("座", "城市")
+    assert kind_fits(question, "G60九城市人民政府与上海证券交易所签署深化合作备忘录")
+    assert not kind_fits(question, "与上海证券交易所签署深化合作备忘录")

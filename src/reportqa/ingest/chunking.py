@@ -22,7 +22,8 @@ from reportqa.settings import ChunkingSettings
 from reportqa.text.sentences import sentence_bounds
 from reportqa.text.zh import text_years
 
-CHUNKER_VERSION = "5"  # 4: tables chunked by rows under their caption; PDF pages. 5: boilerplate flagged
+CHUNKER_VERSION = "6"  # 4: tables chunked by rows under their caption; PDF pages. 5: boilerplate flagged.
+# 6: a reply's contact and distribution footer kept (flagged), not dropped
 
 
 @dataclass

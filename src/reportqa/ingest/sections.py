@@ -48,14 +48,12 @@ _MONTH_LINE = re.compile(r"^\d{1,2}月(?:份)?$")
 _DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _CJK = re.compile(f"[{HAN_BASIC}]")  # the basic block, as always: a wider range would re-parse titles
 
-# Lines that carry no content: page numbers, rules, the English chapter tag,
-# and the contact/distribution footer of official replies.
+# Lines that carry no content: page numbers, rules, the English chapter tag. (An official reply's
+# contact and distribution footer is kept: it answers `联系人是谁？`; ingest/boilerplate.py flags it.)
 _NOISE = [
     re.compile(r"^\d{1,3}$"),
     re.compile(r"^[-—_=*]{3,}$"),
     re.compile(r"^(?:#+\s*)?SUMMARIZE$", re.IGNORECASE),
-    re.compile(r"^(?:联系人(?:姓名)?|联系电话|联系地址|邮政编码|电子邮箱|传真|抄送)[:：]"),
-    re.compile(r"^.{0,20}\d{4}年\d{1,2}月\d{1,2}日印发$"),
 ]
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportqa.index.base import SearchIndex
+from reportqa.ingest.boilerplate import asks_record, dates_the_document, record_named
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
@@ -152,11 +153,15 @@ class AnswerExtractor:
         choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)
         # A framing passage (a document number, a courtesy close, a sign-off) answers only a
-        # question about the document's own number or date.
+        # question about the document's own number or date, or one naming its record line's
+        # label (`联系人是谁？`, `抄送了哪些部门？`).
         asked = read_asked(query, self.index.tokenize, self.index.is_word)
-        framing_answers = asked.kind in BOILERPLATE_KINDS
+        framing_answers = asked.kind in BOILERPLATE_KINDS and (asked.kind == "docnum"
+                                                                or dates_the_document(query.normalized))
         for cand in pool:
-            if cand.chunk.boilerplate and not framing_answers:
+            # Otherwise only the record lines it asks for (`联系人姓名：田春芝` for `联系人是谁？`).
+            records_only = cand.chunk.boilerplate and not framing_answers
+            if records_only and not record_named(query.normalized, cand.chunk.text):
                 continue
             sentences = self.index.sentences.scores(cand.key, query_vector)
             if sentences is None:
@@ -168,6 +173,9 @@ class AnswerExtractor:
                                  strict=True):
                 # Matched in Simplified, as the question is (a Traditional report is quoted as written).
                 text = to_simplified(cand.chunk.text[a:b].replace("**", ""))
+                asks = cand.chunk.boilerplate and asks_record(query.normalized, text)
+                if records_only and not asks:
+                    continue
                 coverage = _coverage(tokens, text, idf, context, w.section_title_credit)
                 score = (w.dense * sim + w.lexical * coverage
                          + w.retrieval * (cand.score / top_score) * w.retrieval_scale
@@ -175,7 +183,8 @@ class AnswerExtractor:
                          + (w.name if query.asks_name and _NAMED.search(text) else 0.0)
                          + w.year * cand.year_affinity
                          - (w.year_conflict if _year_conflict(text, query) else 0.0)
-                         - (0.0 if meets else w.missing_number))
+                         - (0.0 if meets else w.missing_number)
+                         + (w.record_label if asks else 0.0))
                 choices.append(SentenceChoice(cand, int(a), int(b), score, float(sim), coverage))
         # Stable on ties: the first-seen (higher-ranked passage, earlier sentence) wins, as before.
         choices.sort(key=lambda c: -c.score)

@@ -103,7 +103,7 @@ _CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|
                           r"\d[\d.]*\s*%")
 # New ones in a year (a flow) against all there are (a stock): `新认定…多少家` is not answered by `累计636家`.
 _FLOW = re.compile(r"新认定|新增|新建|新设|新晋|新引进|新获批|新落户|新培育|新成立|新入选|新评上|新当选|新签|"
-                   r"新纳入|新入库|新注册|新登记|新挂牌|新上市|新备案|新开工|新落地|新招收|新加入"
+                   r"新纳入|新入库|新注册|新登记|新挂牌|新上市|新备案|新开工|新落地|新招收|新加入|新核发|新颁发|新发放"
                    r"|\bnewly\b|\bnew\b(?![- ](?:type|energy|materials?|drugs?)\b)", re.IGNORECASE)
 _STOCK = re.compile(r"累计|总数|总量|存量|有效期内|现有|总计|共计|\bin total\b|\bcumulative|\baccumulated\b|\bso far\b",
                     re.IGNORECASE)
@@ -113,11 +113,12 @@ _NOT_NEW = re.compile(r"创新|高新|新型|新兴|更新|革新|重新|最新|
 # A sentence giving new ones says so: 新/增 or a verb of arrival (认定, 当选, 入选, 获批, 引进, 落户, 成立…).
 # A bare 新 says it only before a verb (新认定, 新建): 新技术和新产品 are new things, not new ones counted.
 _FLOW_SAID = re.compile(r"新(?:认定|增|建|设|晋|引进|获|落户|培育|成立|入|评|当选|签|纳入|注册|登记|挂牌|上市|"
-                        r"备案|开工|落地|招|加入)|增|当选|认定|入选|获批|引进|落户|成立|设立|建成|揭牌|签约|签署")
+                        r"备案|开工|落地|招|加入|核发|颁发|发放)|增|当选|认定|入选|获批|引进|落户|成立|设立|建成|揭牌|签约|签署")
 # The part of a whole a question asks (`三大母基金中，集成电路母基金的规模`): what follows the lone 中.
 _PART_MARK = frozenset({"中", "其中"})
 _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投资额|成交额是多少|营收是多少|how much money|yuan|"
-                         r"多少(?:资金|经费|奖金|融资|拨款|补贴|投资|钱款)", re.IGNORECASE)
+                         r"多少(?:财政|科研|专项|研发|政府|配套)?(?:资金|经费|奖金|融资|拨款|补贴|投资|钱款)",
+                         re.IGNORECASE)
 # An English question about a sum of money names it by a word of money, not by a unit: the answer is in 元.
 _EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|income|funding|budget|endowment|"
                             r"(?<=how much )(?:prize )?money|"
@@ -233,6 +234,11 @@ class Asked:
     full_year: bool = False
     # Counters the question asks beside its main one (`分几批部署了多少个项目` → 批): the answer gives both.
     also: tuple[str, ...] = ()
+    # The counts a names question gives of what it asks (`新建的三大平台分别叫什么名字` → 三大): a sentence
+    # only repeating the count names nothing.
+    counted: tuple[str, ...] = ()
+    # The noun right after a count's counter (`几座城市` → 城市): `九城市` counts it without the counter.
+    noun: str = ""
 
 
 def _measure_text(text: str) -> str:
@@ -334,7 +340,9 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  excluded=_excluded(text, tokenize) if kind and not query.english else (),
                  as_of=_as_of(text) if kind in ("count", "amount", "number") else None,
                  full_year=bool(_FULL_YEAR.search(text)) and kind in _FIGURES,
-                 also=_other_counters(text, ask) if kind == "count" and ask else ())
+                 also=_other_counters(text, ask) if kind == "count" and ask else (),
+                 counted=_counted(text) if kind in (None, "place", "person") and not query.english else (),
+                 noun=_noun_after(text, ask) if kind == "count" and ask and not query.english else "")
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -554,7 +562,10 @@ def _part_words(text: str, tokenize: Callable[[str], list[str]], counted: bool =
     mark = marks[-1]
     whole, part = text[:mark], re.sub(r"^[，,、\s]+", "", text[mark:])
     ask = ask_match(part)
-    part = part[: ask.start()] if ask else part
+    if ask:
+        # `14家单位中，有几家是高校？` names the part after the question word.
+        before, after = part[: ask.start()], part[ask.end():]
+        part = before if re.search(r"[\u4e00-\u9fff]{2}", before) else re.sub(r"^(?:是|为|属于)", "", after)
     # The part ends at its first 的 (`研发服务一项的营收`: 营收 is the measure, which the whole has too),
     # but what a count counts is named last (`参与的企业有多少家`: the 企业 among the participants).
     head = part.rsplit("的", 1)[1] if counted and "的" in part else ""
@@ -853,6 +864,27 @@ def _left_out(asked: Asked, text: str, idf: Callable[[str], float], distinctive_
     return None
 
 
+# A category the question counts within (`专利转让类合同`, `A类人才`): the figure must be that category's.
+_CATEGORY = re.compile(r"(?:([A-Za-z0-9]{1,3})|([\u4e00-\u9fff]{2,6}))类(?![型别似比])(?=[\u4e00-\u9fff])")
+_NOT_CATEGORY = re.compile(r"[各这此该哪几两多诸同一二三四五六七八九十人分门种大品归]$")
+
+
+def _category(text: str, tokenize: Callable[[str], list[str]]) -> str | None:
+    """What names the category a figure question narrows to, as a sentence giving it must write
+    it: `1类创新药` → `1类` (a code is written with its 类), `专利转让类合同` → 转让 (the last word
+    before 类). None for a quantifier or a word of its own (各类, 这类, 两类, 人类, 分类, 门类).
+    """
+    for m in _CATEGORY.finditer(text):
+        if m.group(1):
+            return f"{m.group(1)}类"
+        if _NOT_CATEGORY.search(m.group(2)):
+            continue
+        words = [w for w in tokenize(m.group(2)) if len(w) > 1]
+        if words and m.group(2).endswith(words[-1]):
+            return words[-1]
+    return None
+
+
 def new_place(asked: Asked, text: str) -> bool:
     """Whether the text names a place the question does not (a city, a province, a district…)."""
     named = [m.group() for m in _PLACE.finditer(text)] + [p for p in KNOWN_PLACES if p in text]
@@ -871,19 +903,25 @@ def _part_of_speech() -> Any:
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
 
 
-def names_a_person(text: str) -> bool:
-    """Whether the text names a person: a Chinese personal name (jieba's `nr`, two characters or more)
-    or a Latin one (`Peter Higgs`). A count of people (`科技功臣奖2人`) names none."""
-    if _LATIN_NAME.search(text):
+def names_a_person(text: str, besides: str = "") -> bool:
+    """Whether the text names a person: a Chinese personal name (jieba's `nr…`, two characters or more)
+    or a Latin one (`Peter Higgs`). A count of people (`科技功臣奖2人`) names none.
+
+    A name the question itself gives (`besides`) answers no who-question: the greeting `汪泓代表：`
+    does not say who the reply's contact person is.
+    """
+    if any(name not in besides for name in _LATIN_NAME.findall(text)):
         return True
-    return any(flag == "nr" and len(word) >= 2 for word, flag in _part_of_speech().cut(text))
+    # nr, and jieba's nrfg / nrt for names in its dictionary (习近平) and transliterated ones.
+    return any(flag in ("nr", "nrfg", "nrt") and len(word) >= 2 and word not in besides
+               for word, flag in _part_of_speech().cut(text))
 
 
 def kind_fits(asked: Asked, sentence: str) -> bool:
     """Whether the sentence holds a value of the asked kind (no kind asked: anything fits)."""
     text = with_units(sentence.replace("**", ""))  # a table row's units live in its label/header
     if asked.kind == "person":
-        return names_a_person(text)
+        return names_a_person(text, asked.text)
     if asked.kind == "amount":
         return bool(_AMOUNT.search(text))
     if asked.kind == "share":
@@ -905,10 +943,91 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
     if asked.kind == "docnum":
         return bool(DOCUMENT_NUMBER.search(text))
     if asked.kind == "count" and asked.counter:
-        return bool(re.search(_NUM + f"(?:{_counters(asked.counter)})", text))
+        # `几座城市` may be answered without its counter: `G60九城市` (a numeral right before the noun).
+        noun = f"|{_NUM}{re.escape(asked.noun)}" if asked.noun else ""
+        return bool(re.search(_NUM + f"(?:{_counters(asked.counter)}){noun}", text))
     if asked.kind in ("count", "number"):
+        text = _SLOGAN.sub("", text)  # `“四位一体”培育机制` counts nothing
         return bool(re.search(r"\d", text) or re.search(_NUM + "[家项件人个篇款所位名场次批台套座种份]", text))
     return True
+
+
+# A short quoted slogan or model's name (`“四位一体”`, `“一网通办”`, `“3+6”`): its numeral is no count.
+_SLOGAN = re.compile(r"“[^”]{1,8}”")
+
+
+def _change_beside_measure(asked: Asked, sentence: str, idf: Callable[[str], float]) -> bool:
+    """Whether a rate of change stands beside the measure's words: their clause or the next one.
+
+    `每万人口发明专利拥有量60.2件，…输出技术合同成交额占比达70%` gives a level for the asked indicator
+    and a share for another: no change of the one asked. A measure named only in the headings is
+    not checked here.
+    """
+    # Any word of the measure: a long indicator (`三省一市发布的“企业出题”重点揭榜任务`) spreads over
+    # clauses, and its value sits by some of them, not always by the rarest.
+    known = corpus_words(asked.measure, idf)
+    clauses = re.split(r"[，,；;。]", sentence.replace("**", ""))
+    own = [i for i, c in enumerate(clauses) if any(w in c for w in known)]
+    # The next clause gives the change of the same measure only when it opens with the change
+    # (`…60.2件，比上年增长15.1%`), not when it names its own (`…成交额占比达70%`).
+    return not own or any(kind_fits(asked, clauses[i]) or (
+        i + 1 < len(clauses) and _CHANGE_OPENS.match(clauses[i + 1]) and kind_fits(asked, clauses[i + 1]))
+        for i in own)
+
+
+_CHANGE_OPENS = re.compile(r"\s*(?:同比|比上年|较上年|比去年|年均|分别)?(?:增长|增加|提高|提升|下降|减少|降低|上升|翻)")
+
+
+# A question asking the names of things it counts itself: `新建的三大平台分别叫什么名字？`,
+# `和哪6所高校开展协同创新？`, `获批上市的4个1类创新药分别是哪几款？`.
+_NAMES_ASK = re.compile(r"分别(?:叫|是|为)(?:什么|哪)|叫什么名字|哪几|哪些|名称|名单|列出"
+                        r"|哪\s*(?:\d+|[两二三四五六七八九十]+)")
+_COUNTED = re.compile(r"(\d+|[一两二三四五六七八九十]+)\s*(大|个|所|家|项|款|种|位|名|类|座|条|批)")
+# Names beside a count: a list or a quoted name before it in its clause (`集成电路、生物医药、人工智能三大
+# 先导产业`), or a list announced after it (`三大平台：…`, `（A、B）`, `分别是…`, `包括…`).
+_NAMES_BEFORE = re.compile(r"[、“《]|[\u4e00-\u9fff]{2,}(?:和|及|与)[\u4e00-\u9fff]{2,}")
+_NAMES_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,8}(?:[：:（(]|，?(?:分别(?:是|为)|包括|即|涵盖))")
+
+
+def _noun_after(text: str, ask: re.Match[str]) -> str:
+    """The two-character noun right after a question's counter (`几座城市的政府` → 城市), else ""."""
+    m = re.match(r"([\u4e00-\u9fff]{2})(?:的|[？?，,。]|$)", text[ask.end():])
+    return m.group(1) if m else ""
+
+
+def _counted(text: str) -> tuple[str, ...]:
+    """The count a names question gives of what it asks, and the noun right after it (`新建的三大平台`
+    → 三大, 平台; `哪6所高校` → 6所, 高校; `4个1类创新药` → 4个 and no noun). The last one: the
+    thing whose names are asked stands next to the asking words (`聚焦三大先导产业新建的三大平台`)."""
+    if not _NAMES_ASK.search(text):
+        return ()
+    text = re.sub(r"(?:19|20)\d\d\s*年", "", text)
+    counts = [m for m in _COUNTED.finditer(text)
+              if not (m.group(2) == "类" and m.group(1) == "1") and text[max(0, m.start() - 1):m.start()] != "第"]
+    if not counts:
+        return ()
+    m = counts[-1]
+    noun = re.match(r"[\u4e00-\u9fff]{0,2}", text[m.end():]).group()  # type: ignore[union-attr]
+    return (f"{m.group(1)}{m.group(2)}", noun)
+
+
+def _only_counted(asked: Asked, sentence: str) -> str | None:
+    """The count a sentence repeats without naming what it counts (`新建三大平台`), or None.
+
+    A names question is not answered by the count it gives itself: the names must be there, as
+    a list or quoted names before the count in its clause, or announced after it.
+    """
+    count, noun = asked.counted
+    text = sentence.replace("**", "")
+    found = None
+    for m in re.finditer(rf"(?<![\d.]){re.escape(count[:-1])}\s*{re.escape(count[-1])}\s*", text):
+        if noun and not text[m.end():].startswith(noun):
+            continue
+        clause_start = max(text.rfind(c, 0, m.start()) for c in "，,；;。") + 1
+        if _NAMES_BEFORE.search(text[clause_start:m.start()]) or _NAMES_AFTER.search(text[m.end():]):
+            return None
+        found = found or m.group().strip() + noun
+    return found
 
 
 def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
@@ -927,6 +1046,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return f"报告中没有关于“{named}”的句子"
     if asked.kind in _FIGURES and (narrower := _left_out(asked, f"{sentence} {context}", idf, distinctive_idf)):
         return f"相关句子给出的指标没有“{narrower}”，不是所问的那一项"
+    if (asked.kind in _FIGURES and not asked.renderings and (category := _category(asked.text, tokenize))
+            and category not in re.sub(r"\s+", "", f"{sentence} {context}")):
+        return f"相关句子没有给出“{category}”这一类的数"
     if (asked.kind in _FIGURES and not asked.renderings and (per := _PER_UNIT.search(asked.text))
             and not _PER_UNIT.search(sentence) and not _AVERAGE.search(sentence)):
         # `每万人口…拥有量` is a rate: a total (`发明专利授权24208件`) is another measure.
@@ -970,6 +1092,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
                   "email": "电子邮箱", "phone": "电话", "person": "人名"}.get(
             asked.kind or "", f"以“{asked.counter}”计的数量" if asked.counter else "数量")
         return f"相关句子没有给出所问的{wanted}"
+    if asked.kind == "change" and not _change_beside_measure(asked, sentence, idf):
+        return "相关句子给出的增减幅度不是所问指标的"
+    if asked.counted and (count := _only_counted(asked, sentence)):
+        return f"相关句子只给出了数量（{count}），没有给出名称"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
