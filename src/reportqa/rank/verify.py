@@ -234,8 +234,8 @@ class Asked:
     full_year: bool = False
     # Counters the question asks beside its main one (`分几批部署了多少个项目` → 批): the answer gives both.
     also: tuple[str, ...] = ()
-    # The counts a names question gives of what it asks (`新建的三大平台分别叫什么名字` → 三大): a sentence
-    # only repeating the count names nothing.
+    # The count a names question gives of what it asks and the noun after it (`新建的三大平台分别叫什么名字`
+    # → 三大, 平台; empty for other questions): a sentence only repeating the count names nothing.
     counted: tuple[str, ...] = ()
     # The noun right after a count's counter (`几座城市` → 城市): `九城市` counts it without the counter.
     noun: str = ""
