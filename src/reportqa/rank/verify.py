@@ -239,6 +239,9 @@ class Asked:
     counted: tuple[str, ...] = ()
     # The noun right after a count's counter (`几座城市` → 城市): `九城市` counts it without the counter.
     noun: str = ""
+    # The category a figure is asked within (`专利转让类合同` → 转让, `1类创新药` → 1类): read once here,
+    # not for every sentence checked.
+    category: str | None = None
 
 
 def _measure_text(text: str) -> str:
@@ -342,7 +345,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  full_year=bool(_FULL_YEAR.search(text)) and kind in _FIGURES,
                  also=_other_counters(text, ask) if kind == "count" and ask else (),
                  counted=_counted(text) if kind in (None, "place", "person") and not query.english else (),
-                 noun=_noun_after(text, ask) if kind == "count" and ask and not query.english else "")
+                 noun=_noun_after(text, ask) if kind == "count" and ask and not query.english else "",
+                 category=_category(text, tokenize) if kind in _FIGURES and query.profile.bridge is None else None)
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -1046,9 +1050,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return f"报告中没有关于“{named}”的句子"
     if asked.kind in _FIGURES and (narrower := _left_out(asked, f"{sentence} {context}", idf, distinctive_idf)):
         return f"相关句子给出的指标没有“{narrower}”，不是所问的那一项"
-    if (asked.kind in _FIGURES and not asked.renderings and (category := _category(asked.text, tokenize))
-            and category not in re.sub(r"\s+", "", f"{sentence} {context}")):
-        return f"相关句子没有给出“{category}”这一类的数"
+    if asked.category and asked.category not in re.sub(r"\s+", "", f"{sentence} {context}"):
+        return f"相关句子没有给出“{asked.category}”这一类的数"
     if (asked.kind in _FIGURES and not asked.renderings and (per := _PER_UNIT.search(asked.text))
             and not _PER_UNIT.search(sentence) and not _AVERAGE.search(sentence)):
         # `每万人口…拥有量` is a rate: a total (`发明专利授权24208件`) is another measure.
