@@ -193,3 +193,21 @@ def test_an_edition_in_chinese_numerals_is_written_as_the_reports_write_it() -> 
 def test_chinas_provincial_divisions_are_read_as_the_reports_count_them() -> None:
     """`19个省区市`: the reports' one word for provinces, autonomous regions and municipalities."""
     assert "省区市" in chinese_terms("How many provinces, autonomous regions and municipalities took part?")
+
+
+@pytest.mark.parametrize(("question", "years"), [
+    ("24年上海批下来几个三类创新医疗器械？", (2024,)),
+    ("基础研究占全社会研发经费的比重，23、24、25这三年各是多少？", (2023, 2024, 2025)),
+    ("市科委23年答复代表时，把低空经济列进去了吗？", (2023,)),
+    ("24年和25年各新建了几家？", (2024, 2025)),
+])
+def test_a_two_digit_year_is_read_as_the_year_people_mean(question: str, years: tuple[int, ...]) -> None:
+    assert analyze(question).years == years
+
+
+@pytest.mark.parametrize("question", [
+    "浦江创新论坛20年来吸引了多少位嘉宾？", "近10年上海的研发投入增长了多少？", "连续15年占比超过15%的是什么？",
+    "第18届浦江创新论坛的主宾国是哪个？", "10年前上海有多少家高新技术企业？",
+])
+def test_a_span_of_years_or_an_edition_is_no_year(question: str) -> None:
+    assert analyze(question).years == ()

@@ -943,3 +943,17 @@ def test_a_count_may_leave_out_its_counter_before_the_noun() -> None:
     assert (question.counter, question.noun) == ("座", "城市")
     assert kind_fits(question, "G60九城市人民政府与上海证券交易所签署深化合作备忘录")
     assert not kind_fits(question, "与上海证券交易所签署深化合作备忘录")
+
+
+def test_a_share_within_a_whole_is_not_a_share_of_another_whole() -> None:
+    """`市级财政科技支出中，基础研究支出占比` is not the share of 全社会研发经费支出 the sentence gives."""
+    question = "2024年上海市级财政科技支出中，基础研究支出占比是多少？"
+    assert asked(question).share_whole == ("财政", "科技", "支出")
+    assert checked(question, "全社会研发经费支出相当于全市生产总值的比例达到4.4%左右，"
+                             "其中基础研究投入占全社会研发经费支出比例预计11%左右。") is not None
+    # A bare 占比 under its whole's clause may be the asked one.
+    assert checked(question, "其中市级财政支出265.3亿元，基础研究支出占比达23.6%。") is None
+
+
+def test_a_share_whose_whole_the_question_names_after_zhan_keeps_the_lead_in_as_a_group() -> None:
+    assert asked("2020年拿到国家应急项目资助的新冠抗体药里，上海的占了全国的几成？").share_whole == ()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reportqa.query.languages import LanguageProfile, asks_name, asks_quantity, closest_language, profile
 from reportqa.query.rendering import Rendering
-from reportqa.text.zh import bare_years, clean_text, to_simplified
+from reportqa.text.zh import bare_years, clean_text, expand_short_years, to_simplified
 
 # A number the question pins: `18`, `4.5`, `10,000` (one number, read without its commas).
 _NUMBER = re.compile(r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d])")
@@ -82,7 +82,8 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
     The language is always Chinese or English here (the nearer one): a question in another
     script is refused before analysis, by languages.check_language.
     """
-    normalized = to_simplified(clean_text(query))
+    # `24年` is 2024 as people write it: read as the reports date their figures.
+    normalized = expand_short_years(to_simplified(clean_text(query)))
     if correct is not None:
         normalized = correct(normalized)
     lang = closest_language(normalized)

@@ -219,6 +219,9 @@ class Asked:
     # What a share is the share of (`基础研究投入占全社会研发经费的比重` → 基础研究, 投入): the sentence
     # must name it, not only the whole.
     share_of: tuple[str, ...] = ()
+    # The whole a share is asked within (`市级财政科技支出中，基础研究支出占比` → 财政, 科技, 支出):
+    # the sentence must name it, not a share of another whole.
+    share_whole: tuple[str, ...] = ()
     # The names the question quotes (`“全球科技伙伴计划”`, `《…方案》`): the sentence must carry them.
     quoted: tuple[str, ...] = ()
     # The event a count is of, by its verb's group (`现场签约了多少个` → 签约): a count of another event
@@ -337,6 +340,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  if kind in ("amount", "count", "share", "number") and not query.english else "",
                  given=_given_numbers(text) if kind in ("amount", "count", "number") else (),
                  share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
+                 share_whole=_share_whole(text, tokenize) if kind == "share" and not query.english else (),
                  quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else (),
                  event=(_english_event(text) if query.english else _event(text, ask) if ask else "")
                  if kind in ("count", "number", "amount") else "",
@@ -463,6 +467,24 @@ def _share_of(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...
     words = [w for w in dict.fromkeys(tokenize(part)) if len(w) > 1 and not w.isdigit() and w not in QUESTION_WORDS
              and w.lower() not in _FILLER and w not in whole and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
     return tuple(w for w in words if not any(w != o and w in o for o in words))
+
+
+def _share_whole(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
+    """The words naming the whole a share is asked within: `市级财政科技支出中，基础研究支出占比是多少`
+    → 财政, 科技, 支出. A share of another whole (`占全社会研发经费支出比例`) is another figure.
+
+    Only the shape `X中，…占比/比例`: the whole before its `中`/`里` and a comma, the part after, and
+    no whole named after a 占 of the question's own.
+    """
+    match = re.match(r"(.+?)(?:当中|之中|中|里)[，,]", text)
+    if not match or re.search("占(?!比)", text[match.end():]):
+        # `…抗体药里，上海的占了全国的几成？` names its whole itself, after 占: the lead-in is a group.
+        return ()
+    tokens = tokenize(re.sub(r"(?:19|20)\d\d\s*年?度?", "", match.group(1)))
+    words = [w for w in dict.fromkeys(tokens) if len(w) > 1 and not w.isdigit() and w not in QUESTION_WORDS
+             and w.lower() not in _FILLER and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
+    # Whole words only, and no part of a place's name (海市 of 上海市).
+    return tuple(w for w in words if not any(w != o and w in o for o in tokens))
 
 
 def _value_noun(text: str, tokenize: Callable[[str], list[str]] | None = None) -> str:
@@ -733,6 +755,36 @@ def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], disti
         if other and other.group() != before + word:
             return other.group()
     return None
+
+
+_SHARE_OF_WHOLE = re.compile(r"(?:占|相当于)(?!比)([^，,；;。：:%]{2,20}?)(?:的)?(?:比例|比重|份额|\d)")
+
+
+def _share_of_other_whole(asked: Asked, sentence: str, tokenize: Callable[[str], list[str]],
+                          idf: Callable[[str], float], min_share: float) -> str | None:
+    """The whole the sentence's shares are taken of, when every one it states is another than the
+    asked whole (`占全社会研发经费支出比例` for `市级财政科技支出中…占比`); None otherwise.
+
+    Only a whole the sentence states after 占 or 相当于 (`相当于全市生产总值的比例`) counts: a bare
+    `占比达23.6%` under its whole's clause (`其中市级财政支出…，基础研究支出占比达23.6%`), or a share
+    with no 占 (`境外比例近40%`), may still be the asked one, and is left to the other checks.
+    """
+    known = corpus_words(asked.share_whole, idf)
+    if not known:
+        return None
+    total = sum(idf(w) for w in known)
+    wholes = []
+    for clause in _CLAUSE.split(sentence.replace("**", "")):
+        if not _SHARE.search(_CHANGE_RATE.sub("", clause)):
+            continue
+        match = _SHARE_OF_WHOLE.search(clause)
+        if not match:
+            return None
+        tokens = set(tokenize(match.group(1)))
+        if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, match.group(1))) >= min_share * total:
+            return None
+        wholes.append(match.group(1))
+    return wholes[0] if wholes else None
 
 
 def _at_qizhong(sentence: str) -> tuple[str, str] | None:
@@ -1076,6 +1128,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         found = sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text))
         if found < min_measure * sum(idf(w) for w in known):
             return f"相关句子没有给出“{''.join(asked.share_of)}”所占的比例"
+    if asked.share_whole and (other_whole := _share_of_other_whole(asked, sentence, tokenize, idf, min_measure)):
+        return f"相关句子的比例是占“{other_whole}”的，不是占“{''.join(asked.share_whole)}”的"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     # (A quoted name may be a theme, never a person: a who-question's role must be said.)

@@ -62,6 +62,32 @@ def bare_years(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(y) for y in BARE_YEAR.findall(text)))
 
 
+#: A year written with two digits, as people say it (`24年`, `23、24、25这三年`): the digits and what
+#: follows them. Not a span of years (`20年来`, `近10年`, `连续15年`, `10年间`), not an edition
+#: (`第18届`), not part of a longer number.
+_SHORT_YEAR_RUN = re.compile(
+    r"(?<![\d.第])(?<!近)(?<!过去)(?<!连续)(?<!最近)(?<!超过)(?<!长达)(?<!用了)(?<!历时)(?<!每)(?<!这)(?<!满)(?<!前)(?<!后)"
+    r"(\d{2}(?:\s*[、,，和与及至到-]\s*\d{2})*)"
+    r"(?=\s*(?:年(?!来|以来|间|内|之内|多|余|左右|以上|以下|时间|期间|前|后|里|的时间)|这[两三四五几]年|[两三四五]年))")
+_SHORT_YEAR_FIRST, _SHORT_YEAR_LAST = 15, 39
+
+
+def expand_short_years(text: str) -> str:
+    """`24年` → `2024年`, `23、24、25这三年` → `2023、2024、2025这三年`: the years a question means.
+
+    Only two digits from 15 to 39 (2015–2039, the reports' years and the plans they name); `10年`
+    is as likely ten years as 2010, and is left alone, as is every span (`20年来`, `近10年`).
+    """
+    def expand(match: re.Match[str]) -> str:
+        run = match.group(1)
+        years = re.findall(r"\d{2}", run)
+        if not all(_SHORT_YEAR_FIRST <= int(y) <= _SHORT_YEAR_LAST for y in years):
+            return run
+        return re.sub(r"\d{2}", lambda m: f"20{m.group()}", run)
+
+    return _SHORT_YEAR_RUN.sub(expand, text)
+
+
 # --- Sentence ends ------------------------------------------------------------------------------
 
 #: Marks that end a sentence. The semicolon is one: the reports chain whole facts with `；`,
