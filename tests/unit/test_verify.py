@@ -13,6 +13,7 @@ from reportqa.rank.verify import (
     english_head,
     kind_fits,
     named_places,
+    place_named,
     read_asked,
     value_beside_measure,
     why_not,
@@ -957,3 +958,41 @@ def test_a_share_within_a_whole_is_not_a_share_of_another_whole() -> None:
 
 def test_a_share_whose_whole_the_question_names_after_zhan_keeps_the_lead_in_as_a_group() -> None:
     assert asked("2020年拿到国家应急项目资助的新冠抗体药里，上海的占了全国的几成？").share_whole == ()
+
+
+def test_a_bare_duoshao_asks_the_noun_after_it() -> None:
+    """`一共赚了多少利润` asks profit: a revenue figure shares no character with 利润."""
+    question = "2024年上海科技服务业规上企业一共赚了多少利润？"
+    assert asked(question).quantity_noun == "利润"
+    assert checked(question, "强化经济运行调度，上海市科技服务业规上企业营收6272.59亿元，比上年增长6.1%。") == (
+        "相关句子没有给出“利润”")
+
+
+def test_a_paraphrase_of_the_noun_after_duoshao_keeps_a_morpheme() -> None:
+    question = "2020年疫情期间，上海帮参与抗疫的企业弄到了多少贷款？"
+    assert asked(question).quantity_noun == "贷款"
+    assert "贷款" not in (checked(question, "帮助抗疫企业解决信贷资金1.12亿元；") or "")
+
+
+def test_a_part_of_a_given_whole_is_not_answered_by_the_whole() -> None:
+    """The 10 new unicorns are given: `独角兽新晋10家` beside the measure gives the whole, not its AI firms."""
+    question = "2024年上海新晋的10家独角兽里，人工智能公司占几家？"
+    assert asked(question).given_whole
+    assert checked(question, "全市独角兽新晋10家，总数达到65家，分列全国第一和第二；") is not None
+
+
+def test_a_given_figure_that_counts_no_whole_does_not_refuse_the_asked_figure() -> None:
+    question = "2024年首批7家高质量孵化器新搭起了多少个实验室、概念验证和成果转化方面的平台？"
+    assert not asked(question).given_whole
+
+
+def test_an_english_question_about_another_city_needs_that_city() -> None:
+    question = "How many Cell, Nature and Science papers did Hefei scientists publish in 2024?"
+    assert named_places(asked(question)) == ["合肥"]
+    assert checked(question, "上海科学家在《细胞》《自然》《科学》上发表论文158篇，占全国30%。") == "相关句子没有提到合肥"
+
+
+def test_a_pairing_with_shanghai_names_the_province() -> None:
+    """`沪滇科技合作` names Yunnan by its one-character name."""
+    assert named_places(asked("How many platforms were unveiled when the branch opened in Yunnan in 2024?")) == ["云南"]
+    assert place_named("云南", "沪滇科技合作示范点揭牌") and not place_named("云南", "沪琼合作升级")

@@ -24,7 +24,7 @@ from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.query.rendering import Rendering
 from reportqa.rank.tables import with_units
-from reportqa.text.places import KNOWN_PLACES, PLACES
+from reportqa.text.places import KNOWN_PLACES, PLACES, PLACES_EN, PROVINCE_CHARACTERS
 
 # Words around a quantity that say nothing about which measure is asked.
 _FILLER = frozenset(
@@ -213,6 +213,12 @@ class Asked:
     renderings: tuple[Rendering, ...] = ()
     # The noun a value question asks the value of, after its last 的 (`基金的总规模是多少` → 总规模).
     value_noun: str = ""
+    # The noun a bare `多少` asks the quantity of (`一共赚了多少利润` → 利润): a figure of no word
+    # sharing a character with it (`营收6272.59亿元`) is another measure's.
+    quantity_noun: str = ""
+    # The given figure counts a whole the question asks a part of (`新晋的10家独角兽里，人工智能公司占几家`):
+    # a sentence giving that figure beside the measure, and no other, gives the whole.
+    given_whole: bool = False
     # The figures the question itself gives (`3000余家服务机构中，上海的有多少家` → 3000): the asked
     # value is another one.
     given: tuple[str, ...] = ()
@@ -338,7 +344,10 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  renderings=english_measure(query.renderings, text),
                  value_noun=_value_noun(text, tokenize if kind == "number" else None)
                  if kind in ("amount", "count", "share", "number") and not query.english else "",
+                 quantity_noun=_noun_after_quantity(text, tokenize) if kind is None and not query.english else "",
                  given=_given_numbers(text) if kind in ("amount", "count", "number") else (),
+                 given_whole=kind in ("amount", "count", "number") and any(
+                     re.search(re.escape(g) + _WHOLE_MARK, text) for g in _given_numbers(text)),
                  share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
                  share_whole=_share_whole(text, tokenize) if kind == "share" and not query.english else (),
                  quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else (),
@@ -514,6 +523,26 @@ def _value_noun(text: str, tokenize: Callable[[str], list[str]] | None = None) -
              and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
     return words[-1] if words and re.sub(f"(?:{'|'.join(map(re.escape, _FILLER))})+$", "", tail).endswith(words[-1]) \
         else ""
+
+
+# What follows a figure the question gives when it counts a whole it asks a part of (`10家独角兽里，`).
+_WHOLE_MARK = r"[^，,。？?；;]*?(?:里|中|之中|当中)[，,]"
+
+
+def _noun_after_quantity(text: str, tokenize: Callable[[str], list[str]]) -> str:
+    """The noun a bare `多少` asks the quantity of, right after it: `一共赚了多少利润` → 利润.
+
+    No counter and no unit is asked, so the noun itself says what the figure is: `营收6272.59亿元`
+    is no 利润.
+    """
+    match = re.search(r"多少(?=[\u4e00-\u9fff]{2})", text)
+    if match is None:
+        return ""
+    words = tokenize(text[match.end():match.end() + 6])
+    word = words[0] if words else ""
+    if len(word) < 2 or not text.startswith(word, match.end()) or word in QUESTION_WORDS or word in _FILLER:
+        return ""
+    return word
 
 
 # English words that say which kind of value is asked, or nothing at all: not the measure.
@@ -895,7 +924,24 @@ def named_places(asked: Asked) -> list[str]:
     (jieba's place tags are too loose here: they tag 上市, 嘉宾 and 外国 as places.)"""
     pairs = [m.group(1) for m in _NAMED_PAIR.finditer(asked.text)]
     return list(dict.fromkeys([*pairs, *(w for w in asked.measure if w not in _HOME
-                                         and (w in PLACES or _PLACE_PAIR.fullmatch(w)))]))
+                                         and (w in PLACES or _PLACE_PAIR.fullmatch(w))),
+                               *(_english_places(asked.text) if not _HAN.search(asked.text) else [])]))
+
+
+# An English place name, longest first (`South Africa` before `Africa`), as written (`US`, not `us`).
+_EN_PLACE = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, sorted(PLACES_EN, key=len, reverse=True)))
+                       + r")(?![\w'])")
+
+
+def place_named(place: str, text: str) -> bool:
+    """Whether the text names the place, by its name or in a pairing with Shanghai (`沪滇` names 云南)."""
+    return place in text or (
+        (short := PROVINCE_CHARACTERS.get(place)) is not None and (f"沪{short}" in text or f"{short}沪" in text))
+
+
+def _english_places(text: str) -> list[str]:
+    """The places an English question names, by their Chinese names (`Hefei scientists` → 合肥)."""
+    return [PLACES_EN[m.group(1)] for m in _EN_PLACE.finditer(text)]
 
 
 # A rate per head or per unit (`每万人口`, `人均`, `每平方公里`), as a question asks it and a sentence gives it.
@@ -1108,7 +1154,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             and not _PER_UNIT.search(sentence) and not _AVERAGE.search(sentence)):
         # `每万人口…拥有量` is a rate: a total (`发明专利授权24208件`) is another measure.
         return f"相关句子给出的不是{per.group()}的数"
-    if (place := next((p for p in named_places(asked) if p not in f"{sentence} {context}"), None)) is not None:
+    if (place := next((p for p in named_places(asked) if not place_named(p, f"{sentence} {context}")),
+                      None)) is not None:
         return f"相关句子没有提到{place}"
     if asked.value_noun:
         words = [w for w in tokenize(asked.value_noun) if len(w) > 1]
@@ -1118,6 +1165,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
                              for w in [asked.value_noun, *noun_words]):
             return f"相关句子没有给出“{asked.value_noun}”"
     text = f"{sentence} {context}"
+    if asked.quantity_noun and not any(ch in text for ch in asked.quantity_noun):
+        # A paraphrase keeps a morpheme (`贷款` for `信贷资金`, `创投资金` for `风险投资基金`); a
+        # sentence sharing none gives another measure (`营收` for `利润`).
+        return f"相关句子没有给出“{asked.quantity_noun}”"
     # A quoted name in the reports' own words (not a colloquial `“经济盘子”`) is what the answer is about.
     # With several, one is enough: `“中央科创区”规划的“2+1”产业创新体系` is answered by the 2+1 sentence.
     quoted = [q for q in asked.quoted if all(corpus_words((w,), idf) for w in tokenize(q) if len(w) > 1)]
@@ -1157,6 +1208,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
         return f"相关句子只给出了问题里已有的“{'、'.join(figures)}”"
+    if asked.given and asked.given_whole and (beside := _given_beside_measure(asked, sentence, idf)):
+        # `新晋的10家独角兽里，人工智能公司占几家？`: `独角兽新晋10家，总数达到65家` gives the 10 beside
+        # the measure and another figure (the total) beside none of its words.
+        return f"相关句子只给出了问题里已有的“{'、'.join(beside)}”"
     if asked.flow and values:
         # `累计…103家` or `40余位两院院士` (at a forum) is not how many were new that year. What says
         # "new" is read beside the value: its clause and the one before (`新认定…，共计7396家`).
@@ -1217,6 +1272,18 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
 
 _CLAUSE = re.compile(r"[，,；;。、：:]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _given_beside_measure(asked: Asked, sentence: str, idf: Callable[[str], float]) -> list[str]:
+    """The figures beside the measure's rarest word the sentence has, when each is one the question
+    already gives; empty otherwise (no such clause, or one with a figure of its own)."""
+    text = sentence.replace("**", "")
+    found = [w for w in corpus_words(asked.measure, idf) if w in text]
+    if not found:
+        return []
+    rarest = max(found, key=idf)
+    figures = [f for clause in _CLAUSE.split(text) if rarest in clause for f in asked_figures(asked, clause)]
+    return list(dict.fromkeys(figures)) if figures and set(figures) <= set(asked.given) else []
 
 
 def asked_figures(asked: Asked, sentence: str) -> list[str]:
