@@ -131,3 +131,17 @@ def test_a_short_english_clause_borrows_the_first_ones_words_but_not_its_date() 
                 "and how many by the end of 2024?")
     assert len(got) == 2
     assert "January" not in got[1][1] and "R&D centres" in got[1][1]
+
+
+def test_a_clause_asking_nothing_gives_its_years_to_the_question_before_it() -> None:
+    """`…？2020年、2023年、2024年的数都给我列一下` asks the first clause for each year it lists."""
+    assert parts("上海高企到底有多少家？2020年、2023年、2024年的数都给我列一下") == [
+        ("2020年", "2020年 上海高企到底有多少家"),
+        ("2023年", "2023年 上海高企到底有多少家"),
+        ("2024年", "2024年 上海高企到底有多少家"),
+    ]
+
+
+def test_two_digit_years_make_parts_too() -> None:
+    assert [label for label, _ in parts("基础研究占全社会研发经费的比重，23、24、25这三年各是多少？")] == [
+        "2023年", "2024年", "2025年"]

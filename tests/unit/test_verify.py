@@ -997,3 +997,10 @@ def test_a_pairing_with_shanghai_names_the_province() -> None:
     """`沪滇科技合作` names Yunnan by its one-character name."""
     assert named_places(asked("How many platforms were unveiled when the branch opened in Yunnan in 2024?")) == ["云南"]
     assert place_named("云南", "沪滇科技合作示范点揭牌") and not place_named("云南", "沪琼合作升级")
+
+
+def test_an_abbreviation_is_found_in_two_words_written_together() -> None:
+    """`高企` abbreviates `高新技术企业`, which the analyser reads as 高新技术 + 企业."""
+    question = "2023年上海高企有多少家？"
+    assert checked(question, "2023 年，上海新认定高新技术企业超 8000 家，有效期内高新技术企业 2.4 万家。") is None
+    assert checked(question, "上海科创板上市企业 89 家，数量全国第二。") is not None

@@ -200,9 +200,33 @@ def _split_english_clauses(text: str) -> list[Part]:
             for year, (_, clause) in zip(years, out, strict=True)]
 
 
+# What makes a clause ask something: a clause without it only says which years (`2020年、2023年、
+# 2024年的数都给我列一下`).
+_ASKS = re.compile(r"多少|几|什么|哪|谁|是否|有没有|吗|怎么|如何|怎样|\b(?:how|what|which|when|where|who|whom)\b",
+                   re.IGNORECASE)
+
+
+def _with_requested_years(clauses: list[str], english: bool) -> list[str]:
+    """A clause that asks nothing but names years (`上海高企到底有多少家？2020年、2023年、2024年的数都给我
+    列一下`) gives its years to the asking clause before it: that clause is asked for each of them."""
+    merged: list[str] = []
+    for clause in clauses:
+        years = asked_years(clause)
+        if merged and years and not _ASKS.search(clause) and _ASKS.search(merged[-1]):
+            previous = merged.pop()
+            every = list(dict.fromkeys([*asked_years(previous), *years]))
+            join = ", " if english else "、"
+            merged.append(f"{join.join(_year_label(y, english) for y in every)} {_ONE_YEAR.sub('', previous).strip()}")
+        else:
+            merged.append(clause)
+    return merged
+
+
 def split_parts(text: str, *, english: bool = False) -> list[Part]:
     """The parts of a normalised question; a single-part question gives an empty list."""
-    clauses = _clauses(text)
+    clauses = _with_requested_years(_clauses(text), english)
+    if len(clauses) == 1 and len(_clauses(text)) > 1:
+        text = clauses[0]
     if len(clauses) >= 2:
         parts: list[Part] = []
         previous_year: int | None = None

@@ -693,9 +693,17 @@ def abbreviates(short: str, long: str) -> bool:
 
 
 def _word_or_abbreviation(word: str, tokens: set[str], text: str) -> bool:
-    """`has_word`, or a word of the text that abbreviates it or that it abbreviates (not a filler word)."""
-    return has_word(word, tokens, text) or any(
-        t not in _FILLER and (abbreviates(word, t) or abbreviates(t, word)) for t in tokens)
+    """`has_word`, or a word of the text that abbreviates it or that it abbreviates (not a filler word),
+    or two words of the text written together that it abbreviates (`高企` of `高新技术` + `企业`: the
+    analyser has no word for the whole name)."""
+    if has_word(word, tokens, text) or any(
+            t not in _FILLER and (abbreviates(word, t) or abbreviates(t, word)) for t in tokens):
+        return True
+    if not _HAN_WORD.fullmatch(word):
+        return False
+    heads = [t for t in tokens if t.startswith(word[0]) and t not in _FILLER]
+    tails = [t for t in tokens if word[-1] in t and t not in _FILLER]
+    return any(abbreviates(word, head + tail) and head + tail in text for head in heads for tail in tails)
 
 
 def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
