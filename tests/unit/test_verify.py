@@ -1004,3 +1004,15 @@ def test_an_abbreviation_is_found_in_two_words_written_together() -> None:
     question = "2023年上海高企有多少家？"
     assert checked(question, "2023 年，上海新认定高新技术企业超 8000 家，有效期内高新技术企业 2.4 万家。") is None
     assert checked(question, "上海科创板上市企业 89 家，数量全国第二。") is not None
+
+
+def test_a_bare_figure_of_a_measure_is_not_a_share_of_it() -> None:
+    """`技术合同成交额各是多少` asks the turnover: `技术合同成交额占比达70%` is a share of it."""
+    question = "上海技术合同成交额，2020年是多少？"
+    assert checked(question, "上海向国内外输出技术合同成交额占比达70%，公民科学素质水平达标率继续保持全国第一。") == (
+        "相关句子给出的是“输出技术合同成交额占比”，不是所问指标本身的数值")
+    assert checked(question, "技术市场活跃度不断提升，全年技术合同成交额1815.3亿元，比上年增长19.3%。") is None
+
+
+def test_a_measure_that_is_a_rate_is_answered_by_a_percentage() -> None:
+    assert checked("2020年上海公民科学素质水平达标率是多少？", "上海公民科学素质水平达标率达到24.3%。") is None

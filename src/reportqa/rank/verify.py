@@ -1208,6 +1208,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
                   "email": "电子邮箱", "phone": "电话", "person": "人名"}.get(
             asked.kind or "", f"以“{asked.counter}”计的数量" if asked.counter else "数量")
         return f"相关句子没有给出所问的{wanted}"
+    if asked.kind == "number" and (rate := _only_a_rate_of_measure(asked, sentence, idf)):
+        return f"相关句子给出的是“{rate}”，不是所问指标本身的数值"
     if asked.kind == "change" and not _change_beside_measure(asked, sentence, idf):
         return "相关句子给出的增减幅度不是所问指标的"
     if asked.counted and (count := _only_counted(asked, sentence)):
@@ -1280,6 +1282,38 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
 
 _CLAUSE = re.compile(r"[，,；;。、：:]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+# Digits that are no figure: a year (`2020年`), a percentage's own digits are kept.
+_PERCENT_FREE = re.compile(r"(?:19|20)\d\d\s*年")
+# A measure that is itself a rate or a share: its figure is a percentage.
+_RATE_MEASURE = re.compile(r"率|比例|比重|占比|指数|强度|水平|增速|增幅|份额")
+# A rate or share of the measure written right after it (`技术合同成交额占比达70%`).
+_RATE_OF = re.compile(r"^(?:的)?(?:占比|比例|比重|增长|增速|增幅|提高|提升|下降)")
+
+
+def _only_a_rate_of_measure(asked: Asked, sentence: str, idf: Callable[[str], float]) -> str | None:
+    """The phrase when the only figure a bare-figure question (`技术合同成交额各是多少`) finds beside its
+    measure is a rate or share of it (`技术合同成交额占比达70%`); None otherwise.
+
+    The question asks the measure's own value: a percentage answers only a measure that is a
+    rate (`达标率`, `比重`), which the question would then name.
+    """
+    if _RATE_MEASURE.search(asked.text):
+        return None
+    text = sentence.replace("**", "")
+    found = [w for w in corpus_words(asked.measure, idf) if w in text]
+    if not found:
+        return None
+    rarest = max(found, key=idf)
+    beside = [c for c in _CLAUSE.split(text) if rarest in c and re.search(r"\d", c)]
+    if not beside or any(re.search(r"\d(?![\d.]*\s*%)", _PERCENT_FREE.sub("", c)) for c in beside):
+        return None
+    for clause in beside:
+        at = clause.find(rarest) + len(rarest)
+        if (rate := _RATE_OF.match(clause[at:])) is not None:
+            return clause[:at].split(rarest)[0][-4:] + rarest + rate.group()
+    return None
 
 
 def _given_beside_measure(asked: Asked, sentence: str, idf: Callable[[str], float]) -> list[str]:
