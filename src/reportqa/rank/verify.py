@@ -1310,9 +1310,11 @@ def _only_a_rate_of_measure(asked: Asked, sentence: str, idf: Callable[[str], fl
     if not beside or any(re.search(r"\d(?![\d.]*\s*%)", _PERCENT_FREE.sub("", c)) for c in beside):
         return None
     for clause in beside:
-        at = clause.find(rarest) + len(rarest)
-        if (rate := _RATE_OF.match(clause[at:])) is not None:
-            return clause[:at].split(rarest)[0][-4:] + rarest + rate.group()
+        for word in found:  # the measure's last word is the one its rate follows (`成交额占比`)
+            at = clause.find(word) + len(word)
+            if word in clause and (rate := _RATE_OF.match(clause[at:])) is not None:
+                start = min(clause.find(w) for w in found if w in clause)
+                return clause[start:at] + rate.group()
     return None
 
 
