@@ -1016,3 +1016,15 @@ def test_a_bare_figure_of_a_measure_is_not_a_share_of_it() -> None:
 
 def test_a_measure_that_is_a_rate_is_answered_by_a_percentage() -> None:
     assert checked("2020年上海公民科学素质水平达标率是多少？", "上海公民科学素质水平达标率达到24.3%。") is None
+
+
+def test_an_acronym_is_found_whatever_its_case() -> None:
+    """The analyser folds `CNS` to cns: the sentence's `（CNS）` is still that word."""
+    question = "CNS三大刊，上海2023年发了多少篇？"
+    assert "发了" not in asked(question).measure
+    sentence = "2023年，上海科学家在《科学》《自然》《细胞》（CNS）三大国际顶尖期刊上发表论文120篇。"
+    assert checked(question, sentence) is None
+
+
+def test_colloquial_words_are_no_measure_words() -> None:
+    assert "这块" not in asked("概念验证这块：2024年全市新布局了几个概念验证中心？").measure

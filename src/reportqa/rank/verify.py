@@ -31,6 +31,7 @@ _FILLER = frozenset(
     "上海 上海市 全市 本市 我市 截至 截止 年底 年末 以来 目前 当年 同年 一共 总共 共 累计 分别 各 又 "
     "已经 已 达到 达 有 是 为 的 了 在 年 年度 其中 具体 主要 情况 数量 数 总数 规模 新增 新 一项 这一项 该项 "
     "占比 比例 比重 多大 大概 大约 大致 到底 究竟 那批 这批 那些 这些 整年 一整年 下来 "
+    "这块 这一块 那块 一下 给我 帮我 请问 说说 讲讲 都给 我列 "
     "according report reports shanghai".split()
 )
 # The quantity word of a question and what follows it: `有多少家`, `几个`, `多少亿元`.
@@ -323,6 +324,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     content = list(dict.fromkeys(
         w for w in words
         if w not in QUESTION_WORDS and w.lower() not in _FILLER and len(w) > 1 and not w.isdigit()
+        and not (len(w) == 2 and w.endswith("了"))  # `发了`, `有了`: a verb and its aspect, no measure
         and re.sub(r"新?区$", "", w) not in KNOWN_PLACES and not _ORDINAL_ASK.fullmatch(w)
     ))
     # Whole words only: search-mode sub-words (成交 of 成交额) would let a part stand for the word.
@@ -666,7 +668,9 @@ def has_word(word: str, tokens: set[str], text: str) -> bool:
     """
     if word not in tokens and not all(ch in tokens for ch in word):
         return False
-    return any(not text[:match.start()].endswith(_PER) for match in re.finditer(re.escape(word), text))
+    # The tokens are folded to lower case (`CNS` → cns): so is the text they are looked for in.
+    return any(not text[:match.start()].endswith(_PER)
+               for match in re.finditer(re.escape(word), text, re.IGNORECASE))
 
 
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
