@@ -957,7 +957,10 @@ def test_a_share_within_a_whole_is_not_a_share_of_another_whole() -> None:
 
 
 def test_a_share_whose_whole_the_question_names_after_zhan_keeps_the_lead_in_as_a_group() -> None:
-    assert asked("2020年拿到国家应急项目资助的新冠抗体药里，上海的占了全国的几成？").share_whole == ()
+    """`…抗体药里，上海的占了全国的几成？`: the whole is 全国, the lead-in only says which group."""
+    question = "2020年拿到国家应急项目资助的新冠抗体药里，上海的占了全国的几成？"
+    assert asked(question).share_whole == ("全国",)
+    assert checked(question, "药物和疫苗研发加快推进，3款抗体药获国家应急项目支持，占全国的50%。") is None
 
 
 def test_a_bare_duoshao_asks_the_noun_after_it() -> None:
@@ -1028,3 +1031,10 @@ def test_an_acronym_is_found_whatever_its_case() -> None:
 
 def test_colloquial_words_are_no_measure_words() -> None:
     assert "这块" not in asked("概念验证这块：2024年全市新布局了几个概念验证中心？").measure
+
+
+def test_a_whole_named_after_zhan_must_be_the_answers() -> None:
+    """`占全市一般公共预算支出的比重` is a share of that whole: one of a whole never named is another."""
+    question = "2023年上海财政科技支出占全市一般公共预算支出的比重是多少？"
+    assert asked(question).share_whole == ("一般", "公共", "预算", "支出")
+    assert checked(question, "发布《上海市财政科研项目专项经费管理办法》，财政科技投入占比提高。") is not None

@@ -480,6 +480,10 @@ def _share_of(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...
     return tuple(w for w in words if not any(w != o and w in o for o in words))
 
 
+# The whole a question names after 占 (`占全市一般公共预算支出的比重`, `占全国的几成`).
+_SHARE_BASE = re.compile(r"占(?!比)了?([^，,？?。]{2,20}?)的?(?:比重|比例|份额|几成|多少|多大|百分之)")
+
+
 def _share_whole(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
     """The words naming the whole a share is asked within: `市级财政科技支出中，基础研究支出占比是多少`
     → 财政, 科技, 支出. A share of another whole (`占全社会研发经费支出比例`) is another figure.
@@ -487,11 +491,16 @@ def _share_whole(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, 
     Only the shape `X中，…占比/比例`: the whole before its `中`/`里` and a comma, the part after, and
     no whole named after a 占 of the question's own.
     """
-    match = re.match(r"(.+?)(?:当中|之中|中|里)[，,]", text)
-    if not match or re.search("占(?!比)", text[match.end():]):
-        # `…抗体药里，上海的占了全国的几成？` names its whole itself, after 占: the lead-in is a group.
-        return ()
-    tokens = tokenize(re.sub(r"(?:19|20)\d\d\s*年?度?", "", match.group(1)))
+    if named := _SHARE_BASE.search(text):
+        # `财政科技支出占全市一般公共预算支出的比重`: the whole is named after 占.
+        whole = named.group(1)
+    else:
+        match = re.match(r"(.+?)(?:当中|之中|中|里)[，,]", text)
+        if not match or re.search("占(?!比)", text[match.end():]):
+            # `…抗体药里，上海的占了全国的几成？` names its whole itself, after 占: the lead-in is a group.
+            return ()
+        whole = match.group(1)
+    tokens = tokenize(re.sub(r"(?:19|20)\d\d\s*年?度?", "", whole))
     words = [w for w in dict.fromkeys(tokens) if len(w) > 1 and not w.isdigit() and w not in QUESTION_WORDS
              and w.lower() not in _FILLER and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
     # Whole words only, and no part of a place's name (海市 of 上海市).
@@ -1193,6 +1202,12 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             return f"相关句子没有给出“{''.join(asked.share_of)}”所占的比例"
     if asked.share_whole and (other_whole := _share_of_other_whole(asked, sentence, tokenize, idf, min_measure)):
         return f"相关句子的比例是占“{other_whole}”的，不是占“{''.join(asked.share_whole)}”的"
+    if asked.share_whole and _SHARE_BASE.search(asked.text) and (known := corpus_words(asked.share_whole, idf)):
+        # A whole the question names after 占 (`占全市一般公共预算支出的比重`) is named by the answer too:
+        # a share of no stated whole (`基础研究支出占比达23.6%`) may be of any.
+        tokens = set(tokenize(text))
+        if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text)) < min_measure * sum(map(idf, known)):
+            return f"相关句子没有给出占“{''.join(asked.share_whole)}”的比例"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     # (A quoted name may be a theme, never a person: a who-question's role must be said.)
