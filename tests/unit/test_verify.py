@@ -1038,3 +1038,10 @@ def test_a_whole_named_after_zhan_must_be_the_answers() -> None:
     question = "2023年上海财政科技支出占全市一般公共预算支出的比重是多少？"
     assert asked(question).share_whole == ("一般", "公共", "预算", "支出")
     assert checked(question, "发布《上海市财政科研项目专项经费管理办法》，财政科技投入占比提高。") is not None
+
+
+def test_a_change_in_points_asks_a_rate() -> None:
+    """`比前一年多了几个点` asks a growth rate, not a count in 个."""
+    question = "2020年上海发明专利拿证的数量比前一年多了几个点？"
+    assert asked(question).kind == "change"
+    assert "比前" not in asked(question).measure

@@ -96,7 +96,9 @@ _SHARE_ASK = re.compile(r"比例|占比|比重|份额|百分之|多少%|几成|s
 _CHANGE_ASK = re.compile(r"增长|增速|增幅|增加|提高|提升|下降|降低|减少|多了|少了|涨|降了|"
                          r"growth|increase|decrease|rise|fell", re.IGNORECASE)
 # The base a change is asked against (`比上年`, `较去年`): no word of the measure.
-_CHANGE_BASE = frozenset({"上年", "去年", "前一年", "同比", "比上年", "较上年", "上一年", "一年"})
+_CHANGE_BASE = frozenset({"上年", "去年", "前一年", "同比", "比上年", "较上年", "上一年", "一年", "比前", "比去年"})
+# A change asked in percentage points (`比前一年多了几个点`, `提高了多少个百分点`): a rate answers it.
+_POINTS_ASK = re.compile(r"几个(?:百分)?点|多少个?百分点")
 # How much something changed, with no unit named (`比上年增长了多少`): a change, not a count.
 _CHANGE_BY = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上涨|涨)了?多少(?![\u4e00-\u9fff])")
 # A rate of change, which is not a share of a whole: `同比增长7.2%`, `比上年提高0.5%`.
@@ -298,7 +300,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                                                                        re.IGNORECASE) else "share"
     elif _AMOUNT_ASK.search(text) or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱"))):
         kind = "amount"
-    elif _CHANGE_BY.search(text):
+    elif _CHANGE_BY.search(text) or _POINTS_ASK.search(text):
         kind = "change"  # `比上年增长了多少？`: the reports give a change as a rate (`增长36.7%`)
     elif ask and ask.group(1) and ask.group(1) != "元" and (len(ask.group(1)) > 1
                                                          or not _starts_word(text, ask.start(1), tokenize, known)):
