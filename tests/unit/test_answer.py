@@ -244,3 +244,24 @@ def test_verification_skips_a_close_sentence_without_the_asked_count(answer: Ans
 ])
 def test_a_plans_span_or_a_published_editions_year_is_no_other_date(sentence: str, conflict: bool) -> None:
     assert _year_conflict(sentence, analyze("2024年普陀区发布了什么行动方案？")) is conflict
+
+
+def test_a_passage_holding_a_quoted_name_is_read_whatever_its_rank(answer: AnswerFn) -> None:
+    """`“模速空间”…` must be answered from a passage that has the name: it is read beyond top_passages."""
+    question = "“模速空间”入驻了多少家企业？"
+    assert answer(question, settings=settings(top_passages=1, quoted_extra_passages=0)).no_answer
+    result = answer(question, settings=settings(top_passages=1, quoted_extra_passages=2))
+    assert result.choice is not None and not result.no_answer
+    assert result.choice.text == "建成全国首个大模型创新生态社区“模速空间”，百余家大模型企业入驻。"
+
+
+def test_a_question_about_what_the_reply_said_is_answered_from_the_reply(answer: AnswerFn) -> None:
+    result = answer("市科委的答复说，基础研究支出的比重是多少？")
+    assert result.choice is not None and result.choice.candidate.chunk.doc_id == "reply2024"
+
+
+def test_a_question_about_what_the_reply_said_is_not_answered_from_another_report(answer: AnswerFn) -> None:
+    """Kept to the annual report by a filter, the reply's words cannot be quoted: abstain, saying why."""
+    result = answer("市科委的答复说，基础研究支出的比重是多少？", where=Filter(doc="r2024"))
+    assert result.no_answer and result.reason == "相关句子不是出自问题所说的答复"
+    assert not answer("基础研究支出的比重是多少？", where=Filter(doc="r2024")).no_answer

@@ -22,12 +22,15 @@ from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
-from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, read_asked, value_beside_measure, why_not
+from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, quoted_names, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
 from reportqa.text.places import ALL_PLACES, DISTRICTS, PLACES, place_names
 from reportqa.text.zh import FIGURE as _FIGURE
-from reportqa.text.zh import chinese_numeral, text_years, to_simplified
+from reportqa.text.zh import bare_years, chinese_numeral, text_years, to_simplified
 
+# A kind of document a question says its answer comes from, and the word its title has.
+_SOURCE_WORDS = {"答复": "答复", "reply": "答复"}
+_SOURCE_KIND = re.compile(r"答复|\breply\b", re.IGNORECASE)
 # A sentence that names something: a quoted name or a title.
 _NAMED = re.compile(r"“[^”]{2,}”|《[^》]{2,}》")
 @dataclass
@@ -150,6 +153,12 @@ class AnswerExtractor:
             # The answer must come from a passage about the year asked, if any candidate is.
             dated = [c for c in cands[: w.dated_pool_factor * w.top_passages] if c.year_affinity > 0][: w.top_passages]
             pool = dated or pool
+        # A name the question quotes (`“3+365”`) must be in the answer; a passage that has it is read
+        # whatever its rank (a long passage of a district report ranks low on one rare term).
+        quoted = quoted_names(query)
+        if quoted and w.quoted_extra_passages:
+            pool = [*pool, *(c for c in cands if c not in pool and any(q in c.chunk.text for q in quoted))
+                    ][: len(pool) + w.quoted_extra_passages]
         choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)
         # A framing passage (a document number, a courtesy close, a sign-off) answers only a
@@ -235,6 +244,8 @@ class AnswerExtractor:
             if reason is None and query.years and (choice.candidate.year_affinity == 0
                                                    or (asked.kind != "year" and _year_conflict(text, query))):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
+            if reason is None and (named := self._other_source(query, chunk)):
+                reason = f"相关句子不是出自问题所说的{named}"
             if reason is None and (place := self._other_place(query, chunk, text)):
                 reason = f"相关句子出自关于{place}的报告"
             if reason is None and (place := _missing_place(question_tokens, chunk)):
@@ -286,6 +297,27 @@ class AnswerExtractor:
                 previous = section.title
                 head = section.title if re.search(r"\d", section.title) else head
         return ""
+
+    def _other_source(self, query: QueryInfo, chunk: Chunk) -> str | None:
+        """The kind of document the question says its answer is from (`市科委在答复中说…`), when the
+        passage's report is not one and some indexed report is; None otherwise.
+
+        A reply to a deputy and a yearly report both speak of the same programmes: asked what the
+        reply said, the yearly report's sentence is another document's words.
+        """
+        # In a question with years, the source word speaks for its own clause's year only (`2023年答复说…，
+        # 2025年又…`): a part borrowing the other clause's words is not about the reply.
+        clauses = [c for c in re.split(r"[，,？?；;。]|\band\b", query.normalized)
+                   if not query.years or bare_years(c)]
+        match = next((m for c in clauses if (m := _SOURCE_KIND.search(c))), None)
+        if match is None:
+            return None
+        word = _SOURCE_WORDS[match.group().lower()]
+        titles = {doc_id: to_simplified(getattr(doc, "title", "") or "")
+                  for doc_id, doc in self.index.documents.items()}
+        if not any(word in t for t in titles.values()):
+            return None
+        return None if word in titles.get(chunk.doc_id, to_simplified(chunk.title)) else word
 
     def _other_place(self, query: QueryInfo, chunk: Chunk, sentence: str = "") -> str | None:
         """A place the passage's report is about (by its title) when the question asks about another.

@@ -354,7 +354,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                      re.search(re.escape(g) + _WHOLE_MARK, text) for g in _given_numbers(text)),
                  share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
                  share_whole=_share_whole(text, tokenize) if kind == "share" and not query.english else (),
-                 quoted=tuple(q for q in _QUOTED.findall(text) if len(q) >= 2) if not query.english else (),
+                 quoted=quoted_names(query),
                  event=(_english_event(text) if query.english else _event(text, ask) if ask else "")
                  if kind in ("count", "number", "amount") else "",
                  excluded=_excluded(text, tokenize) if kind and not query.english else (),
@@ -453,6 +453,11 @@ def _excluded(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...
 
 
 _QUOTED = re.compile(r"[“\"《「]([^”\"》」]{2,40})[”\"》」]")
+
+
+def quoted_names(query: QueryInfo) -> tuple[str, ...]:
+    """The names a Chinese question quotes (`“3+365”`, `《…方案》`): an answer must carry one."""
+    return () if query.english else tuple(q for q in _QUOTED.findall(query.normalized) if len(q) >= 2)
 # A figure as a question gives one: 3000余家, 1.55亿元, 7家 (a year is not a figure given).
 _GIVEN = re.compile(r"(?<![\d.])(\d[\d,.]*)\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*(?![年月日\d])")
 
