@@ -13,6 +13,7 @@ from reportqa.rank.verify import (
     english_head,
     kind_fits,
     named_places,
+    new_place,
     place_named,
     read_asked,
     value_beside_measure,
@@ -1045,3 +1046,10 @@ def test_a_change_in_points_asks_a_rate() -> None:
     question = "2020年上海发明专利拿证的数量比前一年多了几个点？"
     assert asked(question).kind == "change"
     assert "比前" not in asked(question).measure
+
+
+def test_countries_and_regions_name_no_place() -> None:
+    """`来自40个国家和地区…嘉宾` answers no which-country question: 地区 ends like a place but is none."""
+    question = asked("第17届浦江创新论坛的境外主宾国是哪个国家？")
+    assert not new_place(question, "来自40个国家和地区300余位嘉宾参会(境外比例近40%)")
+    assert new_place(question, "境外主宾国:匈牙利")

@@ -1017,8 +1017,13 @@ def _category(text: str, tokenize: Callable[[str], list[str]]) -> str | None:
 
 def new_place(asked: Asked, text: str) -> bool:
     """Whether the text names a place the question does not (a city, a province, a district…)."""
-    named = [m.group() for m in _PLACE.finditer(text)] + [p for p in KNOWN_PLACES if p in text]
+    named = [m.group() for m in _PLACE.finditer(text) if not m.group().endswith(_GENERIC_PLACES)]
+    named += [p for p in KNOWN_PLACES if p in text]
     return any(p not in asked.text for p in named)
+
+
+# Nouns with a place's ending that name no place (`40个国家和地区`, `园区`, `全市`).
+_GENERIC_PLACES = ("地区", "区域", "园区", "社区", "城区", "片区", "辖区", "城市", "市区", "全市", "本市", "我市")
 
 
 @lru_cache(maxsize=1)
