@@ -1053,3 +1053,10 @@ def test_countries_and_regions_name_no_place() -> None:
     question = asked("第17届浦江创新论坛的境外主宾国是哪个国家？")
     assert not new_place(question, "来自40个国家和地区300余位嘉宾参会(境外比例近40%)")
     assert new_place(question, "境外主宾国:匈牙利")
+
+
+def test_a_which_venue_question_needs_that_kind_of_place() -> None:
+    """`在哪个展馆举办的` is not answered by the fair's guest city."""
+    question = "第10届中国（上海）国际技术进出口交易会是在哪个展馆举办的？"
+    reason = checked(question, "境外主宾城:日本大阪市", "中国(上海)国际技术进出口交易会")
+    assert reason == "相关句子没有给出所问的展馆"

@@ -1022,6 +1022,16 @@ def new_place(asked: Asked, text: str) -> bool:
     return any(p not in asked.text for p in named)
 
 
+# The kind of place a which-question names (`哪个展馆`, `哪座机场`): a place of another kind does not answer.
+_WHICH_VENUE = re.compile(r"哪(?:一)?[个座家所处]((?:展|场|会|体育|博物|图书|会展|艺术)?馆|场馆|会场|机场|港口|码头|车站|"
+                          r"园区|大厦|中心)")
+
+
+def _asked_venue(text: str) -> str | None:
+    """The kind of venue a which-place question asks for (`在哪个展馆举办的` → 展馆), or None."""
+    return match.group(1) if (match := _WHICH_VENUE.search(text)) else None
+
+
 # Nouns with a place's ending that name no place (`40个国家和地区`, `园区`, `全市`).
 _GENERIC_PLACES = ("地区", "区域", "园区", "社区", "城区", "片区", "辖区", "城市", "市区", "全市", "本市", "我市")
 
@@ -1232,6 +1242,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # The place may be the passage's heading (`崇明区`): read with the context.
         if not new_place(asked, f"{sentence} {context}"):
             return "相关句子没有给出所问的地点"
+        if (venue := _asked_venue(asked.text)) and venue[-1] not in f"{sentence} {context}":
+            # `在哪个展馆举办的` asks a hall: a guest city (`境外主宾城:日本大阪市`) is another place.
+            return f"相关句子没有给出所问的{venue}"
         return None
     if not kind_fits(asked, sentence):
         wanted = {"amount": "金额", "share": "比例", "change": "增减幅度", "date": "时间", "day": "日期",
