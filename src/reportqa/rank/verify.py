@@ -1023,8 +1023,8 @@ def new_place(asked: Asked, text: str) -> bool:
 
 
 # The kind of place a which-question names (`哪个展馆`, `哪座机场`): a place of another kind does not answer.
-_WHICH_VENUE = re.compile(r"哪(?:一)?[个座家所处]((?:展|场|会|体育|博物|图书|会展|艺术)?馆|场馆|会场|机场|港口|码头|车站|"
-                          r"园区|大厦|中心)")
+_WHICH_VENUE = re.compile(r"哪(?:一)?[个座家所处]((?:展|场|会|体育|博物|图书|会展|艺术)?馆|场馆|会场|"
+                          r"机场|港口|码头|车站|园区|大厦|中心)")
 
 
 def _asked_venue(text: str) -> str | None:
