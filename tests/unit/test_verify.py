@@ -981,13 +981,13 @@ def test_a_paraphrase_of_the_noun_after_duoshao_keeps_a_morpheme() -> None:
 def test_a_part_of_a_given_whole_is_not_answered_by_the_whole() -> None:
     """The 10 new unicorns are given: `独角兽新晋10家` beside the measure gives the whole, not its AI firms."""
     question = "2024年上海新晋的10家独角兽里，人工智能公司占几家？"
-    assert asked(question).given_whole
+    assert asked(question).given_whole == ("独角兽",)
     assert checked(question, "全市独角兽新晋10家，总数达到65家，分列全国第一和第二；") is not None
 
 
 def test_a_given_figure_that_counts_no_whole_does_not_refuse_the_asked_figure() -> None:
     question = "2024年首批7家高质量孵化器新搭起了多少个实验室、概念验证和成果转化方面的平台？"
-    assert not asked(question).given_whole
+    assert asked(question).given_whole == ()
 
 
 def test_an_english_question_about_another_city_needs_that_city() -> None:
@@ -1060,3 +1060,17 @@ def test_a_which_venue_question_needs_that_kind_of_place() -> None:
     question = "第10届中国（上海）国际技术进出口交易会是在哪个展馆举办的？"
     reason = checked(question, "境外主宾城:日本大阪市", "中国(上海)国际技术进出口交易会")
     assert reason == "相关句子没有给出所问的展馆"
+
+
+def test_a_part_of_a_given_whole_is_asked_of_that_whole() -> None:
+    """`6款新冠检测试剂中，抗体检测试剂有几款？`: `3款抗体药获…支持` names none of the reagents."""
+    question = "2020年上海获批上市的6款新冠检测试剂中，抗体检测试剂有几款？"
+    assert asked(question).given_whole == ("新冠", "检测", "试剂")
+    assert checked(question, "药物和疫苗研发加快推进，3款抗体药获国家应急项目支持，占全国的50%。") is not None
+
+
+def test_li_after_a_counted_whole_marks_the_part() -> None:
+    """`49项成果里，一等奖占了几项`: the part is 一等奖; a bare 里 (`基础学科里`) marks nothing."""
+    assert asked("上海2024年获国家科学技术奖的49项成果里，一等奖占了几项？").part == ("一等奖",)
+    assert asked("2023年上海在数理化生这几门基础学科里，一共有多少个探索性的前沿课题获批？").part == ()
+    assert asked("市科委答复汪泓代表第0671号建议的文件里，联系人是谁？").given_whole == ()

@@ -221,7 +221,7 @@ class Asked:
     quantity_noun: str = ""
     # The given figure counts a whole the question asks a part of (`新晋的10家独角兽里，人工智能公司占几家`):
     # a sentence giving that figure beside the measure, and no other, gives the whole.
-    given_whole: bool = False
+    given_whole: tuple[str, ...] = ()
     # The figures the question itself gives (`3000余家服务机构中，上海的有多少家` → 3000): the asked
     # value is another one.
     given: tuple[str, ...] = ()
@@ -350,8 +350,7 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  if kind in ("amount", "count", "share", "number") and not query.english else "",
                  quantity_noun=_noun_after_quantity(text, tokenize) if kind is None and not query.english else "",
                  given=_given_numbers(text) if kind in ("amount", "count", "number") else (),
-                 given_whole=kind in ("amount", "count", "number") and any(
-                     re.search(re.escape(g) + _WHOLE_MARK, text) for g in _given_numbers(text)),
+                 given_whole=_given_whole(text, tokenize) if kind in ("amount", "count", "number") else (),
                  share_of=_share_of(text, tokenize) if kind == "share" and not query.english else (),
                  share_whole=_share_whole(text, tokenize) if kind == "share" and not query.english else (),
                  quoted=quoted_names(query),
@@ -543,8 +542,22 @@ def _value_noun(text: str, tokenize: Callable[[str], list[str]] | None = None) -
         else ""
 
 
-# What follows a figure the question gives when it counts a whole it asks a part of (`10家独角兽里，`).
-_WHOLE_MARK = r"[^，,。？?；;]*?(?:里|中|之中|当中)[，,]"
+# A figure the question gives, counting a whole it asks a part of (`10家独角兽里，`, `6款新冠检测试剂中，`):
+# the counter, the whole's name, and the mark.
+_GIVEN_WHOLE = re.compile(r"(?<![\d.第])\d[\d,.]*\s*(?:余|多)?\s*(?:万|亿)?\s*[家项件人个篇款所位名场次批台套座种份]"
+                          r"([^，,。？?；;\d]{1,16}?)(?:里|中|之中|当中)[，,]")
+
+
+def _given_whole(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, ...]:
+    """The words naming a whole the question counts and asks a part of (`新晋的10家独角兽里，人工智能公司占
+    几家` → 独角兽; `6款新冠检测试剂中，抗体检测试剂有几款` → 新冠, 检测, 试剂); empty for other questions.
+    """
+    match = _GIVEN_WHOLE.search(text)
+    if match is None:
+        return ()
+    words = [w for w in dict.fromkeys(tokenize(match.group(1).split("的")[-1])) if len(w) > 1
+             and w not in QUESTION_WORDS and w.lower() not in _FILLER and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
+    return tuple(w for w in words if not any(w != o and w in o for o in words)) or ("·",)
 
 
 def _noun_after_quantity(text: str, tokenize: Callable[[str], list[str]]) -> str:
@@ -619,20 +632,26 @@ def _part_words(text: str, tokenize: Callable[[str], list[str]], counted: bool =
     question word; a 中 inside a word (中心, 中国) is not the mark, only the word 中 or 其中.
     """
     tokens = set(tokenize(text))
-    if not tokens & _PART_MARK and not re.search("中[，,]", text):
-        return ()
-    # Search-mode tokens overlap: a 中 is the mark where no longer word (中心, 集中) covers it.
-    covered: set[int] = set()
-    for token in tokens:
-        if len(token) > 1 and "中" in token and token != "其中":
-            for found in re.finditer(re.escape(token), text):
-                covered.update(range(found.start(), found.end()))
-    # `科学家中，来自…的有多少位`: a 中 before a comma is the mark, whatever word jieba reads across it (家中).
-    marks = [m.end() for m in re.finditer("中", text)
-             if (m.start() not in covered or text[m.end():m.end() + 1] in ("，", ",")) and m.end() < len(text)]
-    if not marks:
-        return ()
-    mark = marks[-1]
+    given = _GIVEN_WHOLE.search(text)
+    if given is not None and text[given.end() - 2] == "里":
+        # `49项成果里，一等奖占了几项`: after a whole the question counts, 里 marks the part too (alone it
+        # is as often a place: `在园区里，…`).
+        mark = given.end() - 1
+    else:
+        if not tokens & _PART_MARK and not re.search("中[，,]", text):
+            return ()
+        # Search-mode tokens overlap: a 中 is the mark where no longer word (中心, 集中) covers it.
+        covered: set[int] = set()
+        for token in tokens:
+            if len(token) > 1 and "中" in token and token != "其中":
+                for found in re.finditer(re.escape(token), text):
+                    covered.update(range(found.start(), found.end()))
+        # `科学家中，来自…的有多少位`: a 中 before a comma is the mark, whatever word jieba reads across it (家中).
+        marks = [m.end() for m in re.finditer("中", text)
+                 if (m.start() not in covered or text[m.end():m.end() + 1] in ("，", ",")) and m.end() < len(text)]
+        if not marks:
+            return ()
+        mark = marks[-1]
     whole, part = text[:mark], re.sub(r"^[，,、\s]+", "", text[mark:])
     ask = ask_match(part)
     if ask:
@@ -1262,6 +1281,12 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
         return f"相关句子只给出了问题里已有的“{'、'.join(figures)}”"
+    if asked.given_whole and (known := corpus_words(asked.given_whole, idf)):
+        # `6款新冠检测试剂中，抗体检测试剂有几款？` is about those reagents: a sentence naming none of the
+        # whole (`3款抗体药获国家应急项目支持`) counts something else.
+        tokens = set(tokenize(text))
+        if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text)) < min_measure * sum(map(idf, known)):
+            return f"相关句子没有提到问题所说的“{''.join(asked.given_whole)}”"
     if asked.given and asked.given_whole and (beside := _given_beside_measure(asked, sentence, idf)):
         # `新晋的10家独角兽里，人工智能公司占几家？`: `独角兽新晋10家，总数达到65家` gives the 10 beside
         # the measure and another figure (the total) beside none of its words.
