@@ -13,6 +13,7 @@ from reportqa.rank.verify import (
     english_head,
     kind_fits,
     named_places,
+    names_a_company,
     new_place,
     place_named,
     read_asked,
@@ -1074,3 +1075,22 @@ def test_li_after_a_counted_whole_marks_the_part() -> None:
     assert asked("上海2024年获国家科学技术奖的49项成果里，一等奖占了几项？").part == ("一等奖",)
     assert asked("2023年上海在数理化生这几门基础学科里，一共有多少个探索性的前沿课题获批？").part == ()
     assert asked("市科委答复汪泓代表第0671号建议的文件里，联系人是谁？").given_whole == ()
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("2024年上海由哪家科技企业等牵头组建创新联合体？", "联影医疗等牵头组建创新联合体。"),
+    ("外国最大的生物医药投资项目是哪家公司在上海建的工厂？", "最大投资额外资项目——莫德纳中国首个药厂落户上海。"),
+])
+def test_a_which_company_question_is_answered_by_a_sentence_naming_one(question: str, sentence: str) -> None:
+    assert names_a_company(sentence, asked(question).text)
+
+
+@pytest.mark.parametrize("sentence", [
+    "CT核心部件5MHU医药球管实现国产化,成功研发全球首台75厘米超大孔径3.0T磁共振设备,重大传染病和生物安全研究院挂牌成立。",
+    "生物医药创新成果大量涌现,全年共获国家药监局药品批件177个,其中生产批件18个;",
+    "此外,在海洋船舶、能源技术、航空发动机等方面突破了一批关键技术。",
+])
+def test_a_sentence_naming_no_company_does_not_say_which_company(sentence: str) -> None:
+    """What was made, a government body, or jieba's loose place tags (海洋) name no company."""
+    assert not names_a_company(sentence)
+    assert checked("2020年研制成功的全球首台75厘米超大孔径3.0T磁共振设备，是上海哪家企业研发的？", sentence) is not None

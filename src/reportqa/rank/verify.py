@@ -1081,6 +1081,30 @@ def names_a_person(text: str, besides: str = "") -> bool:
                for word, flag in _part_of_speech().cut(text))
 
 
+# A question asking which company (`是哪家企业研发的`, `which company`): the answer names one.
+_COMPANY_ASK = re.compile(r"哪(?:一)?家(?:企业|公司)|哪个(?:企业|公司)|\bwhich (?:company|firm|enterprise)\b",
+                          re.IGNORECASE)
+# jieba tags common words as places (上市, 海洋: thousands of uses in its dictionary); a foreign name it
+# reads as one (德纳 of 莫德纳) is rare there.
+_RARE_NAME_FREQ = 50
+# An organisation jieba knows that is a government body (国家药监局, 市科委), not a company.
+_AUTHORITY = ("局", "委", "厅", "部", "办", "署", "政府", "委员会")
+_COMPANY_SUFFIX = re.compile(r"[\u4e00-\u9fff]{2,}(?:公司|集团|药业|股份)")
+
+
+def names_a_company(text: str, besides: str = "") -> bool:
+    """Whether the text names a company the question does not: an organisation's name (jieba's `nt`,
+    `联影`), a name ending as companies' do (`…集团`), or a foreign name jieba reads as a place it
+    does not know as one (`莫德纳` → 德纳). A sentence saying only what was made names none."""
+    if any(m.group() not in besides for m in _COMPANY_SUFFIX.finditer(text)):
+        return True
+    tagger = _part_of_speech()
+    return any(word not in besides and len(word) >= 2 and (
+        (flag == "nt" and not word.endswith(_AUTHORITY))
+        or (flag == "ns" and tagger.tokenizer.FREQ.get(word, 0) < _RARE_NAME_FREQ))
+        for word, flag in tagger.cut(text))
+
+
 def kind_fits(asked: Asked, sentence: str) -> bool:
     """Whether the sentence holds a value of the asked kind (no kind asked: anything fits)."""
     text = with_units(sentence.replace("**", ""))  # a table row's units live in its label/header
@@ -1257,6 +1281,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # `…的主题是什么？`: a sentence naming no 主题 may still quote the theme, but one doing neither
         # (`10月 - 第7届世界顶尖科学家论坛举办`) only says the event took place.
         return f"相关句子没有给出所问的{asked.attribute}"
+    if _COMPANY_ASK.search(asked.text) and not names_a_company(sentence.replace("**", ""), asked.text):
+        return "相关句子没有给出所问的企业"
     if asked.kind == "place":
         # The place may be the passage's heading (`崇明区`): read with the context.
         if not new_place(asked, f"{sentence} {context}"):
