@@ -1094,3 +1094,13 @@ def test_a_sentence_naming_no_company_does_not_say_which_company(sentence: str) 
     """What was made, a government body, or jieba's loose place tags (海洋) name no company."""
     assert not names_a_company(sentence)
     assert checked("2020年研制成功的全球首台75厘米超大孔径3.0T磁共振设备，是上海哪家企业研发的？", sentence) is not None
+
+
+def test_names_asked_of_a_kind_are_not_names_of_another_kind() -> None:
+    """`新建的三大平台分别叫什么名字`: a sentence naming projects, no 平台, does not answer; a general
+    noun (`哪两家单位`) is not required of the names."""
+    question = "长三角科研院所联盟2024年新建的三大平台分别叫什么名字？"
+    sentence = "通过“拨投结合”模式，在无感健康监测用毫米雷达、激光晶体材料等领域实施重大创新项目28个。"
+    assert checked(question, sentence) == "相关句子没有提到所问的平台"
+    assert checked("2024年上海与新疆方面的哪两家单位签署了新一轮科技对口援疆创新合作协议？",
+                   "与新疆维吾尔自治区科技厅、新疆生产建设兵团科技局分别签署新一轮科技对口援疆创新合作协议") is None

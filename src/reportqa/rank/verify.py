@@ -1199,6 +1199,10 @@ def _counted(text: str) -> tuple[str, ...]:
     return (f"{m.group(1)}{m.group(2)}", noun)
 
 
+# Nouns too general to be in the names that answer (`哪两家单位` → `…科技厅、…科技局`).
+_GENERIC_NOUNS = frozenset("单位 机构 部门 地方 方面 领域 场所 东西 项目 事情 措施 举措 场合 地区 城市 国家".split())
+
+
 def _only_counted(asked: Asked, sentence: str) -> str | None:
     """The count a sentence repeats without naming what it counts (`新建三大平台`), or None.
 
@@ -1303,6 +1307,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         return "相关句子给出的增减幅度不是所问指标的"
     if asked.counted and (count := _only_counted(asked, sentence)):
         return f"相关句子只给出了数量（{count}），没有给出名称"
+    if (asked.counted and (noun := asked.counted[1]) and noun not in _GENERIC_NOUNS and tokenize(noun) == [noun]
+            and noun[-1] not in f"{sentence} {context}"):
+        # `新建的三大平台分别叫什么名字`: names of alliances and bases (`…联盟、…基地`) are no platforms'.
+        return f"相关句子没有提到所问的{noun}"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
