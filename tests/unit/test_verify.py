@@ -1104,3 +1104,13 @@ def test_names_asked_of_a_kind_are_not_names_of_another_kind() -> None:
     assert checked(question, sentence) == "相关句子没有提到所问的平台"
     assert checked("2024年上海与新疆方面的哪两家单位签署了新一轮科技对口援疆创新合作协议？",
                    "与新疆维吾尔自治区科技厅、新疆生产建设兵团科技局分别签署新一轮科技对口援疆创新合作协议") is None
+
+
+_GREETING = "汪泓代表：\n您提出的“打造具有世界影响力科技创新中心的挑战及建议”收悉，经研究，现将办理情况答复如下："
+
+
+def test_a_replys_opening_formula_answers_only_what_the_suggestion_was_called() -> None:
+    """The greeting shares the deputy's name with every question about the reply; it says only the title."""
+    assert checked("办理汪泓代表的建议时，市科委是会同哪个部门一起研究的？", _GREETING) is not None
+    assert checked("汪泓代表的建议一共提出了几方面的对策和建议？", _GREETING) is not None
+    assert checked("汪泓代表第0671号建议的题目是什么？", _GREETING) is None

@@ -1222,6 +1222,12 @@ def _only_counted(asked: Asked, sentence: str) -> str | None:
     return found
 
 
+# A reply's opening formula (`…收悉，经研究，现将办理情况答复如下：`), and a question asking the title it quotes.
+_ACKNOWLEDGEMENT = re.compile(r"收悉|答复如下")
+_ASKS_TITLE = re.compile(r"(?:建议|提案|议案|意见|来信)[^，,？?]{0,6}(?:题目|标题|名称|名字|叫什么|是什么)"
+                         r"|\b(?:title|titled)\b", re.IGNORECASE)
+
+
 def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
             idf: Callable[[str], float], min_measure: float, distinctive_idf: float,
             english_min_measure: float = 0.0) -> str | None:
@@ -1231,6 +1237,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     those are where a near sentence gives a wrong figure; a question asking what or whether
     is paraphrased too freely for word checks and is left to the similarity scores.
     """
+    if _ACKNOWLEDGEMENT.search(sentence) and not _ASKS_TITLE.search(asked.text):
+        # `汪泓代表：您提出的“…”收悉，…答复如下：` names the addressee and the suggestion's title, and
+        # answers only what that title is; the addressee's name is not what any other question asks.
+        return "相关句子是答复开头的收悉套语，只给出了建议的题目"
     # A document number is found by its shape: the line that holds it names nothing else.
     if asked.check_measure and asked.kind != "docnum" and not measure_found(
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf, english_min_measure):
