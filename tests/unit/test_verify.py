@@ -1114,3 +1114,10 @@ def test_a_replys_opening_formula_answers_only_what_the_suggestion_was_called() 
     assert checked("办理汪泓代表的建议时，市科委是会同哪个部门一起研究的？", _GREETING) is not None
     assert checked("汪泓代表的建议一共提出了几方面的对策和建议？", _GREETING) is not None
     assert checked("汪泓代表第0671号建议的题目是什么？", _GREETING) is None
+
+
+def test_a_plan_does_not_say_what_is_being_done() -> None:
+    """`正在积极培育哪些…` is answered by the progress made, not by `下一步，我委将…`."""
+    plan = "下一步，我委将会同市有关部门和单位，持续推进国际大科学计划和大科学工程培育。"
+    assert checked("按市科委2023年的答复，上海正在积极培育哪些国际大科学计划？", plan) is not None
+    assert checked("市科委答复汪泓代表时说下一步要积极培育哪些国际大科学计划？", plan) is None

@@ -1222,6 +1222,10 @@ def _only_counted(asked: Asked, sentence: str) -> str | None:
     return found
 
 
+# A reply's plans (`下一步，我委将…`), and a question asking about plans.
+_NEXT_STEP = re.compile(r"下一步|今后|接下来")
+_ASKS_PLAN = re.compile(r"下一步|接下来|今后|将来|未来(?:几|三|五)年|打算|计划(?:要|将|怎么|如何)|准备|将要|"
+                        r"要怎么|怎么做|\bnext\b|\bplans?\b|\bintend|\bwill\b", re.IGNORECASE)
 # A reply's opening formula (`…收悉，经研究，现将办理情况答复如下：`), and a question asking the title it quotes.
 _ACKNOWLEDGEMENT = re.compile(r"收悉|答复如下")
 _ASKS_TITLE = re.compile(r"(?:建议|提案|议案|意见|来信)[^，,？?]{0,6}(?:题目|标题|名称|名字|叫什么|是什么)"
@@ -1237,6 +1241,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     those are where a near sentence gives a wrong figure; a question asking what or whether
     is paraphrased too freely for word checks and is left to the similarity scores.
     """
+    if _NEXT_STEP.match(sentence.replace("**", "").strip()) and not _ASKS_PLAN.search(asked.text):
+        # `下一步，我委将…` says what will be done: what has been (`正在积极培育哪些…`) is another sentence.
+        return "相关句子讲的是下一步的打算，不是已经做的"
     if _ACKNOWLEDGEMENT.search(sentence) and not _ASKS_TITLE.search(asked.text):
         # `汪泓代表：您提出的“…”收悉，…答复如下：` names the addressee and the suggestion's title, and
         # answers only what that title is; the addressee's name is not what any other question asks.
