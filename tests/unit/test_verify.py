@@ -1121,3 +1121,13 @@ def test_a_plan_does_not_say_what_is_being_done() -> None:
     plan = "下一步，我委将会同市有关部门和单位，持续推进国际大科学计划和大科学工程培育。"
     assert checked("按市科委2023年的答复，上海正在积极培育哪些国际大科学计划？", plan) is not None
     assert checked("市科委答复汪泓代表时说下一步要积极培育哪些国际大科学计划？", plan) is None
+
+
+def test_a_sentence_only_repeating_the_question_answers_nothing() -> None:
+    question = "2024年上海在强化科技金融支撑时，提出要培育什么样的资本？"
+    assert checked(question, "强化科技金融支撑。") == "相关句子只重复了问题里的话"
+    assert checked(question, "出台发挥资本市场作用促进科创企业高质量发展实施意见，培育长期耐心资本。") is None
+
+
+def test_a_figure_or_code_is_something_the_question_does_not_say() -> None:
+    assert checked("第17届浦江创新论坛重点组织的活动是用哪一串数字组合来概括的？", "重点组织“1+24+2+2+X”场活动") is None

@@ -1222,6 +1222,19 @@ def _only_counted(asked: Asked, sentence: str) -> str | None:
     return found
 
 
+# A question answered by yes or no: a sentence repeating its words says yes.
+_YES_NO = re.compile(r"是否|有没有|有无|吗[？?]?$|\b(?:did|does|do|is|was|were|has|have)\b", re.IGNORECASE)
+
+
+def _news(sentence: str, question: str, tokenize: Callable[[str], list[str]]) -> list[str]:
+    """What a sentence has that the question does not: words (two Chinese characters or more), or
+    figures and codes (`10人`, `“1+24+2+2+X”`)."""
+    asked = set(tokenize(question))
+    return [t for t in tokenize(sentence.replace("**", "")) if t not in asked and t.lower() not in _FILLER
+            and ((len(t) >= 2 and _HAN_WORD.fullmatch(t) and not any(t in a for a in asked))
+                 or re.search(r"[\dA-Za-z]", t))]
+
+
 # A reply's plans (`下一步，我委将…`), and a question asking about plans.
 _NEXT_STEP = re.compile(r"下一步|今后|接下来")
 _ASKS_PLAN = re.compile(r"下一步|接下来|今后|将来|未来(?:几|三|五)年|打算|计划(?:要|将|怎么|如何)|准备|将要|"
@@ -1328,6 +1341,11 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             and noun[-1] not in f"{sentence} {context}"):
         # `新建的三大平台分别叫什么名字`: names of alliances and bases (`…联盟、…基地`) are no platforms'.
         return f"相关句子没有提到所问的{noun}"
+    if (asked.kind is None and not asked.renderings and not _YES_NO.search(asked.text)
+            and not _news(sentence, asked.text, tokenize)):
+        # `强化科技金融支撑。` for `…强化科技金融支撑时，提出要培育什么样的资本？`, or a bare `10月`: a
+        # sentence saying nothing the question does not already say answers nothing.
+        return "相关句子只重复了问题里的话"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
