@@ -224,8 +224,9 @@ def _with_requested_years(clauses: list[str], english: bool) -> list[str]:
 
 def split_parts(text: str, *, english: bool = False) -> list[Part]:
     """The parts of a normalised question; a single-part question gives an empty list."""
-    clauses = _with_requested_years(_clauses(text), english)
-    if len(clauses) == 1 and len(_clauses(text)) > 1:
+    asked = _clauses(text)
+    clauses = _with_requested_years(asked, english)
+    if len(clauses) == 1 and len(asked) > 1:
         text = clauses[0]
     if len(clauses) >= 2:
         parts: list[Part] = []

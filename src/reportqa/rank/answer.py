@@ -157,7 +157,8 @@ class AnswerExtractor:
         # whatever its rank (a long passage of a district report ranks low on one rare term).
         quoted = quoted_names(query)
         if quoted and w.quoted_extra_passages:
-            pool = [*pool, *(c for c in cands if c not in pool and any(q in c.chunk.text for q in quoted))
+            read = {c.key for c in pool}
+            pool = [*pool, *(c for c in cands if c.key not in read and any(q in c.chunk.text for q in quoted))
                     ][: len(pool) + w.quoted_extra_passages]
         choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)
@@ -220,6 +221,7 @@ class AnswerExtractor:
         question_tokens = set(self.index.tokenize(query.normalized))
         if (place := self._unmentioned_place(question_tokens)) is not None:
             return None, f"报告中没有提到{place}"
+        source = self._asked_source(query)
         for choice in choices[: w.verify_candidates]:
             chunk = choice.candidate.chunk
             text = to_simplified(choice.text.replace("**", ""))
@@ -244,8 +246,8 @@ class AnswerExtractor:
             if reason is None and query.years and (choice.candidate.year_affinity == 0
                                                    or (asked.kind != "year" and _year_conflict(text, query))):
                 reason = f"报告中没有{'、'.join(f'{y}年' for y in query.years)}的相关数据"
-            if reason is None and (named := self._other_source(query, chunk)):
-                reason = f"相关句子不是出自问题所说的{named}"
+            if reason is None and source is not None and source not in self._title(chunk):
+                reason = f"相关句子不是出自问题所说的{source}"
             if reason is None and (place := self._other_place(query, chunk, text)):
                 reason = f"相关句子出自关于{place}的报告"
             if reason is None and (place := _missing_place(question_tokens, chunk)):
@@ -298,9 +300,9 @@ class AnswerExtractor:
                 head = section.title if re.search(r"\d", section.title) else head
         return ""
 
-    def _other_source(self, query: QueryInfo, chunk: Chunk) -> str | None:
-        """The kind of document the question says its answer is from (`市科委在答复中说…`), when the
-        passage's report is not one and some indexed report is; None otherwise.
+    def _asked_source(self, query: QueryInfo) -> str | None:
+        """The kind of document the question says its answer is from (`市科委在答复中说…` → 答复), by the
+        word its title has, when some indexed report is one; None otherwise.
 
         A reply to a deputy and a yearly report both speak of the same programmes: asked what the
         reply said, the yearly report's sentence is another document's words.
@@ -313,11 +315,13 @@ class AnswerExtractor:
         if match is None:
             return None
         word = _SOURCE_WORDS[match.group().lower()]
-        titles = {doc_id: to_simplified(getattr(doc, "title", "") or "")
-                  for doc_id, doc in self.index.documents.items()}
-        if not any(word in t for t in titles.values()):
-            return None
-        return None if word in titles.get(chunk.doc_id, to_simplified(chunk.title)) else word
+        titles = (to_simplified(getattr(doc, "title", "") or "") for doc in self.index.documents.values())
+        return word if any(word in t for t in titles) else None
+
+    def _title(self, chunk: Chunk) -> str:
+        """The title of the passage's report (its chunk's, where the report is not listed)."""
+        doc = self.index.documents.get(chunk.doc_id)
+        return to_simplified(getattr(doc, "title", "") or chunk.title)
 
     def _other_place(self, query: QueryInfo, chunk: Chunk, sentence: str = "") -> str | None:
         """A place the passage's report is about (by its title) when the question asks about another.
@@ -330,8 +334,7 @@ class AnswerExtractor:
         # whichever report it is in.
         if not asked or all(p in sentence for p in asked):
             return None
-        doc = self.index.documents.get(chunk.doc_id)
-        title = to_simplified(getattr(doc, "title", "") or chunk.title)
+        title = self._title(chunk)
         return next((p for p in ALL_PLACES if p in title and p not in asked), None)
 
     def _sure(self, query: QueryInfo, asked: Asked, best: SentenceChoice) -> bool:

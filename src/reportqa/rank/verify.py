@@ -219,8 +219,8 @@ class Asked:
     # The noun a bare `多少` asks the quantity of (`一共赚了多少利润` → 利润): a figure of no word
     # sharing a character with it (`营收6272.59亿元`) is another measure's.
     quantity_noun: str = ""
-    # The given figure counts a whole the question asks a part of (`新晋的10家独角兽里，人工智能公司占几家`):
-    # a sentence giving that figure beside the measure, and no other, gives the whole.
+    # The words naming a whole the question counts and asks a part of (`新晋的10家独角兽里，人工智能公司占几家`
+    # → 独角兽): the answer names it, and a sentence giving only that count beside the measure gives the whole.
     given_whole: tuple[str, ...] = ()
     # The figures the question itself gives (`3000余家服务机构中，上海的有多少家` → 3000): the asked
     # value is another one.
@@ -494,8 +494,8 @@ def _share_whole(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, 
     """The words naming the whole a share is asked within: `市级财政科技支出中，基础研究支出占比是多少`
     → 财政, 科技, 支出. A share of another whole (`占全社会研发经费支出比例`) is another figure.
 
-    Only the shape `X中，…占比/比例`: the whole before its `中`/`里` and a comma, the part after, and
-    no whole named after a 占 of the question's own.
+    The whole named after 占 (`占全市一般公共预算支出的比重`), or else the lead-in of the shape
+    `X中，…占比`: before its `中`/`里` and a comma, when the question names no whole after a 占 of its own.
     """
     if named := _SHARE_BASE.search(text):
         # `财政科技支出占全市一般公共预算支出的比重`: the whole is named after 占.
@@ -557,7 +557,7 @@ def _given_whole(text: str, tokenize: Callable[[str], list[str]]) -> tuple[str, 
         return ()
     words = [w for w in dict.fromkeys(tokenize(match.group(1).split("的")[-1])) if len(w) > 1
              and w not in QUESTION_WORDS and w.lower() not in _FILLER and re.sub(r"新?区$", "", w) not in KNOWN_PLACES]
-    return tuple(w for w in words if not any(w != o and w in o for o in words)) or ("·",)
+    return tuple(w for w in words if not any(w != o and w in o for o in words))
 
 
 def _noun_after_quantity(text: str, tokenize: Callable[[str], list[str]]) -> str:
@@ -1356,7 +1356,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         tokens = set(tokenize(text))
         if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text)) < min_measure * sum(map(idf, known)):
             return f"相关句子没有提到问题所说的“{''.join(asked.given_whole)}”"
-    if asked.given and asked.given_whole and (beside := _given_beside_measure(asked, sentence, idf)):
+    if asked.given and _GIVEN_WHOLE.search(asked.text) and (beside := _given_beside_measure(asked, sentence, idf)):
         # `新晋的10家独角兽里，人工智能公司占几家？`: `独角兽新晋10家，总数达到65家` gives the 10 beside
         # the measure and another figure (the total) beside none of its words.
         return f"相关句子只给出了问题里已有的“{'、'.join(beside)}”"
