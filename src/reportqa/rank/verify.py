@@ -810,6 +810,17 @@ def corpus_words(words: tuple[str, ...], idf: Callable[[str], float]) -> list[st
     return [w for w in words if idf(w) < unseen]
 
 
+def names_enough(words: tuple[str, ...], text: str, tokenize: Callable[[str], list[str]],
+                 idf: Callable[[str], float], min_share: float) -> bool:
+    """Whether the text names at least `min_share` (IDF-weighted) of the words the corpus uses among
+    `words` (as words, or abbreviated); True when the corpus uses none of them (they name nothing)."""
+    known = corpus_words(words, idf)
+    if not known:
+        return True
+    tokens = set(tokenize(text))
+    return sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text)) >= min_share * sum(map(idf, known))
+
+
 def sounds_alike(asked: Asked, sentence: str, idf: Callable[[str], float], distinctive_idf: float) -> str | None:
     """The word a sentence has where the question has another of the same shape: asked `专利授权量`,
     the sentence says `专利申请量` — one word of the measure changed, a different measure. Returns
@@ -845,19 +856,12 @@ def _share_of_other_whole(asked: Asked, sentence: str, tokenize: Callable[[str],
     `占比达23.6%` under its whole's clause (`其中市级财政支出…，基础研究支出占比达23.6%`), or a share
     with no 占 (`境外比例近40%`), may still be the asked one, and is left to the other checks.
     """
-    known = corpus_words(asked.share_whole, idf)
-    if not known:
-        return None
-    total = sum(idf(w) for w in known)
     wholes = []
     for clause in _CLAUSE.split(sentence.replace("**", "")):
         if not _SHARE.search(_CHANGE_RATE.sub("", clause)):
             continue
         match = _SHARE_OF_WHOLE.search(clause)
-        if not match:
-            return None
-        tokens = set(tokenize(match.group(1)))
-        if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, match.group(1))) >= min_share * total:
+        if not match or names_enough(asked.share_whole, match.group(1), tokenize, idf, min_share):
             return None
         wholes.append(match.group(1))
     return wholes[0] if wholes else None
@@ -1294,19 +1298,15 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     quoted = [q for q in asked.quoted if all(corpus_words((w,), idf) for w in tokenize(q) if len(w) > 1)]
     if quoted and not any(q in text for q in quoted):
         return f"相关句子没有提到“{quoted[0]}”"
-    if asked.share_of and (known := corpus_words(asked.share_of, idf)):
-        tokens = set(tokenize(text))
-        found = sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text))
-        if found < min_measure * sum(idf(w) for w in known):
-            return f"相关句子没有给出“{''.join(asked.share_of)}”所占的比例"
+    if asked.share_of and not names_enough(asked.share_of, text, tokenize, idf, min_measure):
+        return f"相关句子没有给出“{''.join(asked.share_of)}”所占的比例"
     if asked.share_whole and (other_whole := _share_of_other_whole(asked, sentence, tokenize, idf, min_measure)):
         return f"相关句子的比例是占“{other_whole}”的，不是占“{''.join(asked.share_whole)}”的"
-    if asked.share_whole and _SHARE_BASE.search(asked.text) and (known := corpus_words(asked.share_whole, idf)):
+    if (asked.share_whole and _SHARE_BASE.search(asked.text)
+            and not names_enough(asked.share_whole, text, tokenize, idf, min_measure)):
         # A whole the question names after 占 (`占全市一般公共预算支出的比重`) is named by the answer too:
         # a share of no stated whole (`基础研究支出占比达23.6%`) may be of any.
-        tokens = set(tokenize(text))
-        if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text)) < min_measure * sum(map(idf, known)):
-            return f"相关句子没有给出占“{''.join(asked.share_whole)}”的比例"
+        return f"相关句子没有给出占“{''.join(asked.share_whole)}”的比例"
     if (other := sounds_alike(asked, sentence, idf, distinctive_idf)) is not None:
         return f"相关句子给出的是“{other}”，不是所问的“{'、'.join(asked.measure[:3])}”"
     # (A quoted name may be a theme, never a person: a who-question's role must be said.)
@@ -1350,12 +1350,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
         return f"相关句子只给出了问题里已有的“{'、'.join(figures)}”"
-    if asked.given_whole and (known := corpus_words(asked.given_whole, idf)):
+    if asked.given_whole and not names_enough(asked.given_whole, text, tokenize, idf, min_measure):
         # `6款新冠检测试剂中，抗体检测试剂有几款？` is about those reagents: a sentence naming none of the
         # whole (`3款抗体药获国家应急项目支持`) counts something else.
-        tokens = set(tokenize(text))
-        if sum(idf(w) for w in known if _word_or_abbreviation(w, tokens, text)) < min_measure * sum(map(idf, known)):
-            return f"相关句子没有提到问题所说的“{''.join(asked.given_whole)}”"
+        return f"相关句子没有提到问题所说的“{''.join(asked.given_whole)}”"
     if asked.given and _GIVEN_WHOLE.search(asked.text) and (beside := _given_beside_measure(asked, sentence, idf)):
         # `新晋的10家独角兽里，人工智能公司占几家？`: `独角兽新晋10家，总数达到65家` gives the 10 beside
         # the measure and another figure (the total) beside none of its words.
