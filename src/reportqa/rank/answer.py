@@ -61,13 +61,23 @@ class AnswerResult:
     reason: str
 
 
-def _coverage(tokens: list[str], text: str, idf: dict[str, float], context: str, context_credit: float) -> float:
-    """IDF-weighted share of the question's tokens in a sentence; partial credit for its section titles."""
+def _coverage(tokens: list[str], text: str, idf: dict[str, float], context: str, context_credit: float,
+              substitutes: dict[str, tuple[str, ...]] | None = None) -> float:
+    """IDF-weighted share of the question's tokens in a sentence; partial credit for its section titles.
+
+    A token the reports never use counts where one of their words for it (`substitutes`) is.
+    """
     if not tokens:
         return 0.0
     text, context = text.lower(), context.lower()
+    subs = substitutes or {}
+
+    def within(t: str, where: str) -> bool:
+        return t in where or any(s in where for s in subs.get(t, ()))
+
     total = sum(idf.get(t, 1.0) for t in tokens)
-    hit = sum(idf.get(t, 1.0) * (1.0 if t in text else context_credit if t in context else 0.0) for t in tokens)
+    hit = sum(idf.get(t, 1.0) * (1.0 if within(t, text) else context_credit if within(t, context) else 0.0)
+              for t in tokens)
     return hit / total if total else 0.0
 
 
@@ -147,6 +157,7 @@ class AnswerExtractor:
             return AnswerResult([], None, True, "none", "没有检索到相关段落")
         tokens = self._question_tokens(query)
         idf = self._idf(tokens)
+        substitutes = self._substitutes(query, tokens)
         top_score = cands[0].score or 1.0
         pool = cands[: w.top_passages]
         if query.years:
@@ -186,7 +197,7 @@ class AnswerExtractor:
                 asks = cand.chunk.boilerplate and asks_record(query.normalized, text)
                 if records_only and not asks:
                     continue
-                coverage = _coverage(tokens, text, idf, context, w.section_title_credit)
+                coverage = _coverage(tokens, text, idf, context, w.section_title_credit, substitutes)
                 score = (w.dense * sim + w.lexical * coverage
                          + w.retrieval * (cand.score / top_score) * w.retrieval_scale
                          + (w.figure if query.asks_quantity and _FIGURE.search(text) else 0.0)
@@ -352,7 +363,14 @@ class AnswerExtractor:
         """The question's words in the whole passage: a date or sign-off line shares none itself."""
         tokens = self._question_tokens(query)
         return _coverage(tokens, to_simplified(cand.chunk.text.replace("**", "")), self._idf(tokens),
-                         _context(cand.chunk), self.weights.section_title_credit)
+                         _context(cand.chunk), self.weights.section_title_credit, self._substitutes(query, tokens))
+
+    def _substitutes(self, query: QueryInfo, tokens: list[str]) -> dict[str, tuple[str, ...]]:
+        """The question's tokens the reports never use → the reports' words for them (`高科技` → 高新技术)."""
+        unseen = self.index.lexical.idf("\uffff")
+        out = {t: tuple(w for e in query.equivalents if t in e.word for w in e.corpus)
+               for t in tokens if self.index.lexical.idf(t) >= unseen}
+        return {t: words for t, words in out.items() if words}
 
     def _question_tokens(self, query: QueryInfo) -> list[str]:
         # An English question's words never occur in the reports; its Chinese terms do.

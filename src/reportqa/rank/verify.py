@@ -22,7 +22,7 @@ from typing import Any
 from reportqa.ingest.boilerplate import DOCUMENT_NUMBER
 from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
-from reportqa.query.rendering import Rendering
+from reportqa.query.rendering import Equivalent, Rendering
 from reportqa.rank.tables import with_units
 from reportqa.text.places import KNOWN_PLACES, PLACES, PLACES_EN, PROVINCE_CHARACTERS
 
@@ -254,6 +254,8 @@ class Asked:
     # The category a figure is asked within (`专利转让类合同` → 转让, `1类创新药` → 1类): read once here,
     # not for every sentence checked.
     category: str | None = None
+    # The question's words the reports never use, with the reports' words for each (`高科技` → 高新技术).
+    equivalents: tuple[Equivalent, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -362,7 +364,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  also=_other_counters(text, ask) if kind == "count" and ask else (),
                  counted=_counted(text) if kind in (None, "place", "person") and not query.english else (),
                  noun=_noun_after(text, ask) if kind == "count" and ask and not query.english else "",
-                 category=_category(text, tokenize) if kind in _FIGURES and query.profile.bridge is None else None)
+                 category=_category(text, tokenize) if kind in _FIGURES and query.profile.bridge is None else None,
+                 equivalents=query.equivalents)
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -745,6 +748,25 @@ def _word_or_abbreviation(word: str, tokens: set[str], text: str) -> bool:
     return any(abbreviates(word, head + tail) and head + tail in text for head in heads for tail in tails)
 
 
+def _equivalents_of(word: str, asked: Asked) -> tuple[str, ...]:
+    """The reports' words for a question word they never use (`税收` of `税收优惠` → 减免), or ()."""
+    return tuple(w for e in asked.equivalents if word in e.word for w in e.corpus)
+
+
+def _found(word: str, asked: Asked, tokens: set[str], text: str) -> bool:
+    """`_word_or_abbreviation`, or one of the reports' words for a word they never use."""
+    return _word_or_abbreviation(word, tokens, text) or any(
+        has_word(w, tokens, text) for w in _equivalents_of(word, asked))
+
+
+def _weight(word: str, asked: Asked, idf: Callable[[str], float]) -> float | None:
+    """A measure word's idf; for a word the corpus never uses, that of the most common of the
+    reports' words for it (a word it can be found as); None when it has none (it is not asked for)."""
+    if corpus_words((word,), idf):
+        return idf(word)
+    return min((idf(w) for w in _equivalents_of(word, asked)), default=None)
+
+
 def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
                   idf: Callable[[str], float], min_share: float, distinctive_idf: float,
                   english_min_share: float = 0.0) -> bool:
@@ -766,15 +788,20 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
         return True
     text = f"{sentence} {context}"
     tokens = set(tokenize(text))
-    found = [w for w in asked.measure if _word_or_abbreviation(w, tokens, text)]
-    if not asked.whole and any(idf(w) >= distinctive_idf for w in found):
+    direct = [w for w in asked.measure if _word_or_abbreviation(w, tokens, text)]
+    # A word the reports never use is found as one of their words for it, weighing as that word.
+    through = [w for w in asked.measure if w not in direct and _found(w, asked, tokens, text)]
+    if not asked.whole and (any(idf(w) >= distinctive_idf for w in direct)
+                            or any((_weight(w, asked, idf) or 0.0) >= distinctive_idf for w in through)):
         return True
     if asked.whole:  # a keyword query names the measure itself: every one of its words
-        return len(found) == len(asked.measure)
-    # A word the corpus never uses (a colloquial word) cannot be required of any sentence.
-    known = corpus_words(asked.measure, idf) or list(asked.measure)
-    total = sum(idf(w) for w in known)
-    return total == 0 or sum(idf(w) for w in found if w in known) / total >= min_share
+        return len(direct) + len(through) == len(asked.measure)
+    # A word the corpus never uses (a colloquial word) and has no word for cannot be required of any sentence.
+    weights = {w: weight for w in asked.measure if (weight := _weight(w, asked, idf)) is not None}
+    if not weights:
+        weights = {w: idf(w) for w in asked.measure}
+    total = sum(weights.values())
+    return total == 0 or sum(weights[w] for w in [*direct, *through] if w in weights) / total >= min_share
 
 
 def english_measure_share(asked: Asked, text: str, idf: Callable[[str], float],
@@ -1285,7 +1312,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         words = [w for w in tokenize(asked.value_noun) if len(w) > 1]
         noun_words = corpus_words(tuple(words), idf)
         both = f"{sentence} {context}"
-        if words and not any(_word_or_abbreviation(w, set(tokenize(both)), both)
+        noun_words += [w for w in words if w not in noun_words and _equivalents_of(w, asked)]
+        if words and not any(_found(w, asked, set(tokenize(both)), both)
                              for w in [asked.value_noun, *noun_words]):
             return f"相关句子没有给出“{asked.value_noun}”"
     text = f"{sentence} {context}"
