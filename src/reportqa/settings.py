@@ -184,6 +184,10 @@ class AnswerSettings(_Group):
     english_min_measure: float = setting(
         0.0, "An English question's asked thing (`how many X`): share (IDF-weighted) of its words, through their "
         "Chinese renderings, an answer sentence or its headings must exceed (0: at least one of them).", minimum=0)
+    english_min_question: float = setting(
+        0.2, "An English count question's other words (`how many projects had the future industry fund invested "
+        "in`: future industry, fund): share (IDF-weighted), through their Chinese renderings, an answer sentence "
+        "or its headings must hold, beside its asked thing.", minimum=0)
     english_check_terms: int = setting(
         4, "Chinese renderings per English word the answer check accepts (any one of them names the word).",
         minimum=1)

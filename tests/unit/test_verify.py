@@ -1131,3 +1131,17 @@ def test_a_sentence_only_repeating_the_question_answers_nothing() -> None:
 
 def test_a_figure_or_code_is_something_the_question_does_not_say() -> None:
     assert checked("第17届浦江创新论坛重点组织的活动是用哪一串数字组合来概括的？", "重点组织“1+24+2+2+X”场活动") is None
+
+
+def test_an_english_count_needs_the_rest_of_the_question_not_only_the_thing_counted() -> None:
+    """`how many enterprises` of the future industry fund: a count of other enterprises is not it."""
+    question = "How many enterprises had Shanghai's future industry fund invested in by the end of 2025?"
+    asked_en = asked(question)
+
+    def check(sentence: str) -> str | None:
+        # 企业 is everywhere in the reports; the fund's words are rarer (an unseen word's idf is higher still).
+        return why_not(asked_en, sentence, "", TOKENIZER.tokenize,
+                       lambda w: 5.0 if w == "\uffff" else 0.5 if w == "企业" else 3.0, 0.5, 2.0, 0.0, 0.2)
+
+    assert check("全年新认定高新技术企业7396家。") == "相关句子没有提到问题所说的“future industry fund”"
+    assert check("未来产业基金已投资企业32家。") is None

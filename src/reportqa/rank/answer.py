@@ -252,7 +252,7 @@ class AnswerExtractor:
                 # date of whatever the passage below it names (the project's start is not its completion).
                 context = f"{context} {to_simplified(chunk.text)}"
             reason = why_not(asked, text, context, self.index.tokenize, self.index.lexical.idf, w.min_measure,
-                             w.measure_idf, w.english_min_measure)
+                             w.measure_idf, w.english_min_measure, w.english_min_question)
             # A question asking which year (`…指数是哪一个年度的？`) is answered by a sentence naming another.
             if reason is None and query.years and (choice.candidate.year_affinity == 0
                                                    or (asked.kind != "year" and _year_conflict(text, query))):

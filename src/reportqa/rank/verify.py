@@ -256,6 +256,9 @@ class Asked:
     category: str | None = None
     # The question's words the reports never use, with the reports' words for each (`高科技` → 高新技术).
     equivalents: tuple[Equivalent, ...] = ()
+    # An English question's content words anywhere in it (not only its head), with their Chinese words:
+    # a count's asked thing (`projects`) is often generic, and the rest of the question says whose.
+    question_renderings: tuple[Rendering, ...] = ()
 
 
 def _measure_text(text: str) -> str:
@@ -365,7 +368,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
                  counted=_counted(text) if kind in (None, "place", "person") and not query.english else (),
                  noun=_noun_after(text, ask) if kind == "count" and ask and not query.english else "",
                  category=_category(text, tokenize) if kind in _FIGURES and query.profile.bridge is None else None,
-                 equivalents=query.equivalents)
+                 equivalents=query.equivalents,
+                 question_renderings=english_measure(query.renderings))
 
 
 # Verbs of the events the reports count, grouped by what they mean: 签约 and 签署 count the same deals,
@@ -1278,7 +1282,7 @@ _ASKS_TITLE = re.compile(r"(?:建议|提案|议案|意见|来信)[^，,？?]{0,6
 
 def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
             idf: Callable[[str], float], min_measure: float, distinctive_idf: float,
-            english_min_measure: float = 0.0) -> str | None:
+            english_min_measure: float = 0.0, english_min_question: float = 0.0) -> str | None:
     """The reason a sentence does not answer (for `no_answer_reason`), or None when it does.
 
     The measure is checked for questions asking a value (a count, amount, share or date):
@@ -1297,6 +1301,14 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
             asked, sentence, context, tokenize, idf, min_measure, distinctive_idf, english_min_measure):
         named = ''.join(asked.measure[:3]) or " ".join(r.english for r in asked.renderings[:4])
         return f"报告中没有关于“{named}”的句子"
+    if (asked.renderings and asked.kind == "count" and english_min_question > 0 and english_measure_share(
+            Asked((), renderings=asked.question_renderings), f"{sentence} {context}", idf, tokenize)
+            < english_min_question):
+        # `How many projects had the future industry fund invested in?` asks a count of projects, but of
+        # the fund's: a sentence with some count of 项目 or 计划 and nothing of the fund counts others.
+        named = " ".join(r.english for r in asked.question_renderings if r not in asked.renderings) or " ".join(
+            r.english for r in asked.question_renderings)
+        return f"相关句子没有提到问题所说的“{named}”"
     if asked.kind in _FIGURES and (narrower := _left_out(asked, f"{sentence} {context}", idf, distinctive_idf)):
         return f"相关句子给出的指标没有“{narrower}”，不是所问的那一项"
     if asked.category and asked.category not in re.sub(r"\s+", "", f"{sentence} {context}"):
