@@ -9,7 +9,8 @@
   holding a number heads the run); a number no panel names still makes the system abstain.
 - A pinned edition (`第9届`, `the 9th`) is matched as an edition (`第9届`, `第九届`, `（第9届）`), not as
   any 9 of the passage (`9月`).
-- A question about one district of Shanghai (`奉贤区`) is not answered by a passage about another, and
+- A question about one district of Shanghai (`奉贤区`) is not answered by a passage about another, nor one
+  about a development zone (`张江高新区`) by a passage that never names it, and
   a question about a place no report mentions (`六安`) is not answered at all.
 """
 
@@ -158,6 +159,11 @@ def test_a_districts_figure_answers_a_question_about_that_district(index: Search
 def test_another_districts_figure_does_not_answer_a_question_about_a_district(index: SearchIndex) -> None:
     result = answer(index, "2020年奉贤区认定了几家硕博士创新实践基地？")
     assert result.no_answer and "奉贤" in result.reason
+
+
+def test_a_zones_figure_is_not_answered_by_a_passage_that_never_names_the_zone(index: SearchIndex) -> None:
+    result = answer(index, "2020年张江高新区认定了几家硕博士创新实践基地？")
+    assert result.no_answer and "张江" in result.reason
 
 
 def test_an_edition_is_pinned_as_an_edition_not_as_any_number(index: SearchIndex) -> None:

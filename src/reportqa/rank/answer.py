@@ -24,7 +24,7 @@ from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
 from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, quoted_names, read_asked, value_beside_measure, why_not
 from reportqa.settings import AnswerSettings
-from reportqa.text.places import ALL_PLACES, DISTRICTS, PLACES, place_names
+from reportqa.text.places import ALL_PLACES, DISTRICTS, PLACES, ZONES, place_names
 from reportqa.text.zh import FIGURE as _FIGURE
 from reportqa.text.zh import bare_years, chinese_numeral, text_years, to_simplified
 
@@ -101,15 +101,15 @@ _YEAR_SPAN = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*(?:19|20
 
 
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
-    """A place the question names (other than Shanghai: a city, a province, a district of Shanghai)
-    that the answering passage never mentions.
+    """A place the question names (other than Shanghai: a city, a province, a district or a zone of
+    Shanghai) that the answering passage never mentions.
 
     The question's words, not its substrings: `上海南部` names 上海, not the province 海南.
     """
     haystack = " ".join([*chunk.section_path, chunk.text])
     # A district is asked as 嘉定区 or 嘉定, 浦东新区 or 浦东.
     asked = question_tokens | {re.sub(r"新?区$", "", t) for t in question_tokens}
-    for place in (*PLACES, *DISTRICTS):
+    for place in (*PLACES, *DISTRICTS, *ZONES):
         if place in asked and place not in haystack:
             return place
     return None

@@ -34,6 +34,10 @@ ALL_PLACES = ("上海", *PLACES)
 # Shanghai's districts: a question about one district's figure is not answered by another's.
 DISTRICTS = tuple("黄浦 徐汇 长宁 静安 普陀 虹口 杨浦 闵行 宝山 嘉定 浦东 金山 松江 青浦 奉贤 崇明".split())
 
+# Shanghai's development zones and science cities, each in one or two districts: a figure for the zone
+# (`张江高新区`, `临港新片区`) is not the city's, and a passage that never names the zone gives none of its own.
+ZONES = tuple("张江 临港 漕河泾 紫竹 虹桥 外高桥 洋山 金桥 大零号湾".split())
+
 # The same places as an English question names them: the answer checks look for the Chinese name.
 PLACES_EN: dict[str, str] = {
     "Beijing": "北京", "Tianjin": "天津", "Chongqing": "重庆", "Hebei": "河北", "Shanxi": "山西",
