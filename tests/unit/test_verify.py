@@ -1145,3 +1145,9 @@ def test_an_english_count_needs_the_rest_of_the_question_not_only_the_thing_coun
 
     assert check("全年新认定高新技术企业7396家。") == "相关句子没有提到问题所说的“future industry fund”"
     assert check("未来产业基金已投资企业32家。") is None
+
+
+def test_a_which_district_question_needs_a_district_of_shanghai() -> None:
+    question = "2025年上海启动建设的4个未来产业集聚区分别落在哪几个区？"
+    assert reason(question, "在苏州市启动建设4个未来产业集聚区。") == "相关句子没有给出所问的区"
+    assert reason(question, "在浦东新区、闵行区启动建设4个未来产业集聚区。") is None

@@ -24,7 +24,7 @@ from reportqa.query.analyze import QueryInfo
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.query.rendering import Equivalent, Rendering
 from reportqa.rank.tables import with_units
-from reportqa.text.places import KNOWN_PLACES, PLACES, PLACES_EN, PROVINCE_CHARACTERS
+from reportqa.text.places import DISTRICTS, KNOWN_PLACES, PLACES, PLACES_EN, PROVINCE_CHARACTERS
 
 # Words around a quantity that say nothing about which measure is asked.
 _FILLER = frozenset(
@@ -1081,6 +1081,10 @@ _WHICH_VENUE = re.compile(r"哪(?:一)?[个座家所处]((?:展|场|会|体育|�
                           r"机场|港口|码头|车站|园区|大厦|中心)")
 
 
+# A which-district question (`落在哪几个区`, `哪个区的`): the answer names a district of Shanghai.
+_WHICH_DISTRICT = re.compile(r"哪(?:一|几|些)?个?区(?![域别分])")
+
+
 def _asked_venue(text: str) -> str | None:
     """The kind of venue a which-place question asks for (`在哪个展馆举办的` → 展馆), or None."""
     return match.group(1) if (match := _WHICH_VENUE.search(text)) else None
@@ -1361,6 +1365,10 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # The place may be the passage's heading (`崇明区`): read with the context.
         if not new_place(asked, f"{sentence} {context}"):
             return "相关句子没有给出所问的地点"
+        if _WHICH_DISTRICT.search(asked.text) and not any(
+                d in f"{sentence} {context}" and d not in asked.text for d in DISTRICTS):
+            # `分别落在哪几个区` asks Shanghai's districts: a city or a zone of another kind is not one.
+            return "相关句子没有给出所问的区"
         if (venue := _asked_venue(asked.text)) and venue[-1] not in f"{sentence} {context}":
             # `在哪个展馆举办的` asks a hall: a guest city (`境外主宾城:日本大阪市`) is another place.
             return f"相关句子没有给出所问的{venue}"
