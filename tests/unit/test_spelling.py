@@ -3,7 +3,7 @@
 A run of three to six Chinese characters that the vocabulary does not know, one substitution
 away from exactly one known term, is replaced by that term. A window holding a known word of
 two characters or more is an ordinary phrase and is left alone, and so is a typo with two
-equally close terms.
+equally close terms; a particle (了, 的) is written as meant and never replaced.
 """
 
 from __future__ import annotations
@@ -67,3 +67,9 @@ def test_a_window_starting_inside_a_dictionary_word_is_not_corrected() -> None:
 def test_a_typo_is_still_fixed_beside_the_dictionary() -> None:
     dictionary = {"上海", "企业"}.__contains__
     assert Speller(VOCABULARY, dictionary).correct("上海独脚兽企业") == "上海独角兽企业"
+
+
+def test_a_particle_is_never_read_as_a_mistyped_character() -> None:
+    """`新加了什么领域` adds a field: 了 is the verb's particle, not a typo of 新加坡's 坡."""
+    assert Speller([*VOCABULARY, "新加坡"]).correct("之外新加了什么领域") == "之外新加了什么领域"
+    assert Speller([*VOCABULARY, "新加坡"]).correct("新加玻有几家") == "新加坡有几家"
