@@ -73,3 +73,8 @@ def test_a_particle_is_never_read_as_a_mistyped_character() -> None:
     """`新加了什么领域` adds a field: 了 is the verb's particle, not a typo of 新加坡's 坡."""
     assert Speller([*VOCABULARY, "新加坡"]).correct("之外新加了什么领域") == "之外新加了什么领域"
     assert Speller([*VOCABULARY, "新加坡"]).correct("新加玻有几家") == "新加坡有几家"
+
+
+def test_a_demonstrative_is_never_read_as_a_mistyped_character() -> None:
+    """`认定这件事` is about that matter: 这 is no typo of the reports' `一件事` reform."""
+    assert Speller([*VOCABULARY, "一件事"]).correct("认定这件事：") == "认定这件事："

@@ -18,8 +18,9 @@ from reportqa.text.zh import HAN_BASIC
 
 # Terms come from jieba tokens of the reports; the basic block is where their Han characters lie.
 _CJK_RUN = re.compile(f"[{HAN_BASIC}]{{3,}}")
-# Grammatical particles and function characters: a question writes them as meant, never for a name's character.
-_PARTICLES = frozenset("了的着过吗呢吧啊地得之和与及或在是有把被给向从对")
+# Grammatical particles, demonstratives and question characters: a question writes them as meant, never
+# for a name's character (`这件事` is no typo of 一件事).
+_PARTICLES = frozenset("了的着过吗呢吧啊地得之和与及或在是有把被给向从对这那哪几每各该此其")
 
 
 class Speller:
@@ -39,7 +40,7 @@ class Speller:
     def _fix(self, word: str) -> str | None:
         if word in self._known or (self._dictionary is not None and self._dictionary(word)):
             return None
-        # A particle (了, 的, 在…) is written on purpose: `新加了` is no typo of 新加坡.
+        # A particle (了, 的, 在, 这…) is written on purpose: `新加了` is no typo of 新加坡.
         options = {t for i in range(len(word)) if word[i] not in _PARTICLES
                    for t in self._by_mask.get(word[:i] + "?" + word[i + 1:], ())}
         return options.pop() if len(options) == 1 else None
