@@ -40,6 +40,9 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("市科委的答复是哪一天印发的？", "day", None),
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
+    ("第10届上交会是在哪个展馆举办的？", "place", None),
+    ("编制“一业一方案”是想在哪几个新赛道率先取得突破？", None, None),  # which fields: no place
+    ("2025年又在哪些前沿技术上抢先布局？", None, None),
     ("How many people attended the forum in person?", "count", "人"),
     ("Roughly how many visitors did the 10th China (Shanghai) International Technology Fair draw?", "count", "人"),
     ("How many high-level experts are gathered on the platform?", "count", "人"),

@@ -79,7 +79,10 @@ _RANK_ASK = re.compile(r"第几(?![届次批期轮代类号章节条款个项家
 _RANK = re.compile(r"第[一二三四五六七八九十\d]+(?:位|名)?(?![届次批期轮代类号章节条款个项家桶\d])|榜首|首位|居首|"
                    r"前[一二三四五六七八九十\d]+(?:名|位|强)?")
 # A question about where: a city, a province, a district, a site.
-_PLACE_ASK = re.compile(r"哪里|哪儿|在哪|哪座|哪个城市|哪一城市|哪个省|哪一省|哪个区|哪一个区|什么地方|"
+# (`在哪举办`, `在哪些国家` ask a place; `在哪几个新赛道`, `在哪些前沿技术上` ask which fields: no place.)
+_PLACE_ASK = re.compile(r"哪里|哪儿|在哪(?![几些一个]{0,2}[\u4e00-\u9fff]{0,2}?"
+                        r"(?:领域|方向|方面|赛道|行业|产业|环节|技术|学科|阶段|问题))|哪座|哪个城市|哪一城市|哪个省|哪一省|"
+                        r"哪(?:一|几)?个区|哪些区|什么地方|"
                         r"\bwhere\b|\b(?:which|what) (?:city|province|district|country|venue|location|place)\b",
                         re.IGNORECASE)
 # Who: the answer names a person (`联系人是谁？`, `Who won…?`).
