@@ -14,6 +14,7 @@ from reportqa.rank.verify import (
     kind_fits,
     named_places,
     names_a_company,
+    names_a_person,
     new_place,
     place_named,
     read_asked,
@@ -41,6 +42,11 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
     ("第10届上交会是在哪个展馆举办的？", "place", None),
+    ("When was the Shanghai plan formally released?", "date", None),
+    ("What was approved in 2024, and when was it released?", "date", None),
+    # A subordinate `when` asks no date, nor does a way of funding ask a sum.
+    ("In 2024, on which two areas did Changning District focus when revising its AI policies?", None, None),
+    ("What funding approach was Shanghai taking for intergovernmental cooperation projects?", None, None),
     ("编制“一业一方案”是想在哪几个新赛道率先取得突破？", None, None),  # which fields: no place
     ("2025年又在哪些前沿技术上抢先布局？", None, None),
     ("How many people attended the forum in person?", "count", "人"),
@@ -1154,3 +1160,9 @@ def test_a_which_district_question_needs_a_district_of_shanghai() -> None:
     question = "2025年上海启动建设的4个未来产业集聚区分别落在哪几个区？"
     assert reason(question, "在苏州市启动建设4个未来产业集聚区。") == "相关句子没有给出所问的区"
     assert reason(question, "在浦东新区、闵行区启动建设4个未来产业集聚区。") is None
+
+
+def test_a_common_word_jieba_tags_as_a_name_names_no_person() -> None:
+    """jieba's dictionary tags 高水平 (高 + the common word 水平) as a person's name."""
+    assert not names_a_person("国际高水平人才加快集聚，上海市科技伦理委员会组建成立。")
+    assert names_a_person("联系人：田春芝，联系电话：23116750")

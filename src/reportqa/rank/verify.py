@@ -68,7 +68,9 @@ def _other_counters(text: str, ask: re.Match[str]) -> tuple[str, ...]:
 
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
 _DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
-_DATE_ASK = re.compile(r"什么时候|何时|几月份?|哪个月|哪一个月|when\b|what month|which month", re.IGNORECASE)
+# (English `when` asks only where it opens a question or a clause: `…opened when its institute opened` asks nothing.)
+_DATE_ASK = re.compile(r"什么时候|何时|几月份?|哪个月|哪一个月|(?:^|[,;:?]\s*|\band\s+)when\b|what month|which month",
+                       re.IGNORECASE)
 _DOCNUM_ASK = re.compile(r"文号|发文字号|发文号|document number|reference number", re.IGNORECASE)
 _YEAR_ASK = re.compile(r"哪一年|哪年|哪一?个?年度|什么年度|which year|what year", re.IGNORECASE)
 # A question about a standing in a ranking (`全国排第几`, `where did … rank`), not an event's ordinal (`第几届`).
@@ -129,7 +131,10 @@ _AMOUNT_ASK = re.compile(r"金额|多少钱|多少亿|多少万元|多少元|投
 _EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|income|funding|budget|endowment|"
                             r"(?<=how much )(?:prize )?money|"
                             r"(?:market|total|combined|contract|transaction|output) value|value of|"
-                            r"market capitali[sz]ation)\b", re.IGNORECASE)
+                            r"market capitali[sz]ation)\b"
+                            # `what funding approach` asks a way of funding, not a sum.
+                            r"(?!\s+(?:approach|model|mechanism|policy|policies|programme|program|scheme|method|way))",
+                            re.IGNORECASE)
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 # An English count of people: a Chinese answer gives it in 人, 名, 位 or 人次, whatever the noun.
 _EN_COUNT = re.compile(
@@ -1119,8 +1124,21 @@ def names_a_person(text: str, besides: str = "") -> bool:
     if any(name not in besides for name in _LATIN_NAME.findall(text)):
         return True
     # nr, and jieba's nrfg / nrt for names in its dictionary (习近平) and transliterated ones.
+    tagger = _part_of_speech()
     return any(flag in ("nr", "nrfg", "nrt") and len(word) >= 2 and word not in besides
-               for word, flag in _part_of_speech().cut(text))
+               and not _common_word_as_name(word, tagger.tokenizer.FREQ)
+               for word, flag in tagger.cut(text))
+
+
+# How often a given name's part must be an ordinary word for the whole to be read as a word.
+_COMMON_WORD_FREQ = 1000
+
+
+def _common_word_as_name(word: str, freq: dict[str, int]) -> bool:
+    """Whether jieba's dictionary tags an ordinary word as a name: a surname's character before a common
+    word (`高水平` = 高 + 水平, `严先生`). A given name is rarely a common word, and a name jieba reads
+    from its characters (`田春芝`, not in the dictionary) is never this."""
+    return len(word) >= 3 and freq.get(word, 0) > 0 and freq.get(word[1:], 0) >= _COMMON_WORD_FREQ
 
 
 # A question asking which company (`是哪家企业研发的`, `which company`): the answer names one.
