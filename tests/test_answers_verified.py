@@ -96,6 +96,12 @@ def test_a_paraphrase_in_words_the_reports_never_use_is_answered_in_theirs(clien
     assert not body["no_answer"] and "减免所得税248.84亿元" in body["answers"][0]["plain_text"]
 
 
+def test_an_ordinary_word_jieba_tags_as_a_place_is_not_a_place_no_report_mentions(client: httpx.Client) -> None:
+    """扎根 ("to take root") is in jieba's dictionary as a place name; the question is about Shanghai."""
+    body = search(client, "扎根上海的外资研发中心到2025年累计有多少家？")
+    assert not body["no_answer"] and "636家" in body["answers"][0]["plain_text"]
+
+
 @pytest.mark.parametrize(("question", "quoted"), [
     ("Roughly how many visitors did the 10th China (Shanghai) International Technology Fair draw?", "5万人次"),
     ("How many times was the online livestream of the 17th Pujiang Innovation Forum viewed?", "6000万次"),

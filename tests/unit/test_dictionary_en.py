@@ -8,11 +8,13 @@
 - A place glossed with a description (`Shenzhen subprovincial city in …`) is found by its name; the
   reports' own city (Shanghai), which every passage is about, is not looked up.
 - The installed dictionary is the one read by default, and it bridges real question words.
+- Its ordinary words (glossed in lower case: 扎根 "to take root") are told from names (六安, glossed by
+  its name): jieba's dictionary tags some ordinary words as places.
 """
 
 from __future__ import annotations
 
-from reportqa.query.dictionary_en import EnglishDictionary
+from reportqa.query.dictionary_en import EnglishDictionary, ordinary_words
 from reportqa.query.rendering import Rendering
 
 LINES = [
@@ -87,3 +89,9 @@ def test_renderings_may_keep_more_words_than_retrieval_does() -> None:
     narrow = EnglishDictionary(VOCABULARY, lines=LINES, per_word=1)
     assert narrow.terms("overseas") == ["海外"]
     assert narrow.renderings("overseas", per_word=3) == [Rendering("overseas", ("海外", "国外"))]
+
+
+def test_an_ordinary_word_is_told_from_a_place_by_its_lower_case_gloss() -> None:
+    """jieba tags 扎根 ("to take root") and 上市 as places; CC-CEDICT glosses places by their names."""
+    assert {"扎根", "上市", "嘉宾"} <= ordinary_words()
+    assert not {"六安", "昆士兰", "海南"} & ordinary_words()

@@ -42,6 +42,8 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
     ("第10届上交会是在哪个展馆举办的？", "place", None),
+    # The project is named by its sum; whose it is is asked.
+    ("2023年落户上海的全国生物医药最大投资额外资项目是哪家企业的什么项目？", None, None),
     ("When was the Shanghai plan formally released?", "date", None),
     ("What was approved in 2024, and when was it released?", "date", None),
     # A subordinate `when` asks no date, nor does a way of funding ask a sum.
@@ -1166,3 +1168,10 @@ def test_a_common_word_jieba_tags_as_a_name_names_no_person() -> None:
     """jieba's dictionary tags 高水平 (高 + the common word 水平) as a person's name."""
     assert not names_a_person("国际高水平人才加快集聚，上海市科技伦理委员会组建成立。")
     assert names_a_person("联系人：田春芝，联系电话：23116750")
+
+
+def test_a_part_of_a_given_whole_is_read_beside_the_parts_words_not_the_wholes() -> None:
+    """`11个大模型里，上海占了几个名额`: 11 sits beside 大模型 (the whole), the asked 3 beside 上海 (in 席)."""
+    question = "2023年首批通过备案的11个大模型里，上海占了几个名额？"
+    assert reason(question, "国内首批通过备案的 11 款大模型中，上海占据 3 席。") is None
+    assert reason(question, "国内首批通过备案的 11 款大模型已上线服务。") is not None

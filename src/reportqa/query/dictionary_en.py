@@ -26,6 +26,7 @@ import gzip
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import cache
 from importlib import resources
 
 from reportqa.query.rendering import Rendering, pooled
@@ -151,3 +152,24 @@ def cedict_lines() -> Iterable[str]:
     with resources.files(package).joinpath(folder).joinpath(name).open("rb") as raw, gzip.open(raw, "rt",
                                                                                        encoding="utf-8") as text:
         yield from text
+
+
+@cache
+def ordinary_words() -> frozenset[str]:
+    """The dictionary's words that are never a name: every entry glossed in lower case (扎根 "to take
+    root", 上市 "to hit the market"), where a place or a person is glossed by its capitalised name
+    (六安 "Lu'an prefecture-level city in Anhui", 海南 "Hainan Province"). Read on first use (0.5 s).
+
+    jieba's dictionary tags some ordinary words as places (扎根, 上市, 嘉宾); this tells them apart.
+    """
+    named: set[str] = set()
+    seen: set[str] = set()
+    for line in cedict_lines():
+        match = None if line.startswith("#") else ENTRY.match(line)
+        if match is None:
+            continue
+        word, first = match.group(1), match.group(2).split("/")[0]
+        seen.add(word)
+        if first[:1].isupper():
+            named.add(word)
+    return frozenset(seen - named)

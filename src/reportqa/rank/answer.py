@@ -20,6 +20,7 @@ from reportqa.index.base import SearchIndex
 from reportqa.ingest.boilerplate import asks_record, dates_the_document, record_named
 from reportqa.models import Chunk
 from reportqa.query.analyze import QueryInfo
+from reportqa.query.dictionary_en import ordinary_words
 from reportqa.query.languages import QUESTION_WORDS
 from reportqa.rank.retrieval import Candidate, Retrieval
 from reportqa.rank.verify import BOILERPLATE_KINDS, Asked, quoted_names, read_asked, value_beside_measure, why_not
@@ -281,6 +282,8 @@ class AnswerExtractor:
             return None
         places = place_names()
         named = [t for t in novel if t in places]
+        # jieba tags some ordinary words as places (`扎根上海的…`): the dictionary glosses those in lower case.
+        named = [t for t in named if t not in ordinary_words()] if named else named
         return max(named, key=len) if named else None
 
     def _pins_met(self, chunk: Chunk, numbers: tuple[str, ...], ordinals: tuple[str, ...] = ()) -> bool:

@@ -150,7 +150,7 @@ _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?
 # Counters that answer for each other (a count of people may be given in 人次 or 名).
 COUNTER_ALIASES: dict[str, tuple[str, ...]] = {
     "人": ("人", "名", "位"), "位": ("位", "人", "名"), "名": ("名", "人", "位"), "家": ("家",),
-    "个": ("个", "家", "项", "所", "座", "台", "套", "款", "种"), "项": ("项", "个"), "件": ("件", "项"),
+    "个": ("个", "家", "项", "所", "座", "台", "套", "款", "种", "席"), "项": ("项", "个"), "件": ("件", "项"),
     "次": ("次", "场"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
     "小时": ("小时", "机时"), "天": ("天", "日"), "人次": ("人次", "人"), "期": ("期", "批", "届"),
     "批": ("批", "期"), "轮": ("轮", "批", "次"), "辆": ("辆", "台"), "架": ("架", "台")}
@@ -311,7 +311,9 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     elif _SHARE_ASK.search(text):
         kind = "change" if _CHANGE_ASK.search(text) and not re.search(r"比例|占比|比重|share|proportion", text,
                                                                        re.IGNORECASE) else "share"
-    elif _AMOUNT_ASK.search(text) or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱"))):
+    elif ((_AMOUNT_ASK.search(text) and (ask or _NUMBER_ASK.search(text) or not _NAME_ASK.search(text)))
+          or (ask and ask.group(0).endswith(("亿元", "万元", "元", "钱")))):
+        # (`最大投资额外资项目是哪家企业的` names the project by its sum and asks whose it is: no amount.)
         kind = "amount"
     elif _CHANGE_BY.search(text) or _POINTS_ASK.search(text):
         kind = "change"  # `比上年增长了多少？`: the reports give a change as a rate (`增长36.7%`)
@@ -1527,7 +1529,9 @@ def _given_beside_measure(asked: Asked, sentence: str, idf: Callable[[str], floa
     """The figures beside the measure's rarest word the sentence has, when each is one the question
     already gives; empty otherwise (no such clause, or one with a figure of its own)."""
     text = sentence.replace("**", "")
-    found = [w for w in corpus_words(asked.measure, idf) if w in text]
+    # The whole's own words sit beside the figure given for it (`11 款大模型中，上海占据 3 席`): the part's
+    # words say where the asked figure is.
+    found = [w for w in corpus_words(asked.measure, idf) if w in text and w not in asked.given_whole]
     if not found:
         return []
     rarest = max(found, key=idf)
