@@ -159,6 +159,9 @@ class AnswerSettings(_Group):
         0.5, "Bonus for a reply's record or contact line whose label the question names (`联系人是谁？`).",
         minimum=0)
     top_passages: int = setting(5, "Passages whose sentences compete for the answer.", minimum=1)
+    panel_extra_passages: int = setting(
+        2, "Passages of an infographic run whose head panel names the edition a question asks (`第17届`) read "
+        "beyond top_passages, whatever their rank.", minimum=0)
     quoted_extra_passages: int = setting(
         2, "Passages holding a name the question quotes (`“3+365”`) read beyond top_passages, whatever their rank.",
         minimum=0)

@@ -145,3 +145,9 @@ def test_a_clause_asking_nothing_gives_its_years_to_the_question_before_it() -> 
 def test_two_digit_years_make_parts_too() -> None:
     assert [label for label, _ in parts("基础研究占全社会研发经费的比重，23、24、25这三年各是多少？")] == [
         "2023年", "2024年", "2025年"]
+
+
+def test_a_clause_naming_its_own_edition_does_not_lean_on_the_one_before() -> None:
+    """`同年第10届上交会又吸引了多少观众` is short but asks about its own fair, not the forum before it."""
+    got = parts("2024年第17届浦江创新论坛线下来了多少人？同年第10届上交会又吸引了多少观众？")
+    assert [text for _, text in got] == ["2024年第17届浦江创新论坛线下来了多少人", "2024年第10届上交会又吸引了多少观众"]

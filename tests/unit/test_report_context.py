@@ -161,6 +161,12 @@ def test_another_districts_figure_does_not_answer_a_question_about_a_district(in
     assert result.no_answer and "奉贤" in result.reason
 
 
+def test_a_later_panel_of_the_asked_editions_run_answers_in_other_words(index: SearchIndex) -> None:
+    """`线下来了多少人` shares only 线下 with the panel; its run's head panel names the 17th forum."""
+    result = answer(index, "第17届浦江创新论坛线下来了多少人？")
+    assert not result.no_answer and result.choice is not None and "1.4万人" in result.choice.text
+
+
 def test_a_zones_figure_is_not_answered_by_a_passage_that_never_names_the_zone(index: SearchIndex) -> None:
     result = answer(index, "2020年张江高新区认定了几家硕博士创新实践基地？")
     assert result.no_answer and "张江" in result.reason

@@ -1175,3 +1175,9 @@ def test_a_part_of_a_given_whole_is_read_beside_the_parts_words_not_the_wholes()
     question = "2023年首批通过备案的11个大模型里，上海占了几个名额？"
     assert reason(question, "国内首批通过备案的 11 款大模型中，上海占据 3 席。") is None
     assert reason(question, "国内首批通过备案的 11 款大模型已上线服务。") is not None
+
+
+def test_a_share_may_be_a_fraction() -> None:
+    question = "2025年科技服务业中专业服务的占比是多少？"
+    assert reason(question, "科技服务业中研发服务、专业设计等专业服务占比达到2/3。") is None
+    assert reason(question, "科技服务业专业服务营收5621.89亿元。") is not None

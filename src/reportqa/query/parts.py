@@ -88,12 +88,17 @@ _NOT_CONTENT = re.compile(r"多少|几|哪[项个些家份一种部条所]?|什�
 _OWN_WORDS = 4
 
 
+# A clause naming its own edition or a quoted name (`同年第10届上交会又吸引了多少观众`) asks about that.
+_OWN_NAME = re.compile(r"第\s*\d+\s*[届期批次]|“[^”]{2,}”|《[^》]{2,}》")
+
+
 def _elliptical(clause: str) -> bool:
     """Whether a later clause leans on the one before for its measure: short (`2025年呢？`,
-    `全球排名第几？`), unless it names a place of its own and more than its asking (`同年全市又有多少家？`
-    leans; `奉贤区又修订发布了哪项产业政策？` does not)."""
+    `全球排名第几？`), unless it names an edition or a quoted name of its own (`同年第10届上交会又吸引了多少
+    观众`), or a place of its own and more than its asking (`同年全市又有多少家？` leans;
+    `奉贤区又修订发布了哪项产业政策？` does not)."""
     rest = _ONE_YEAR.sub("", clause)
-    if len(rest) >= _SHORT_CLAUSE:
+    if len(rest) >= _SHORT_CLAUSE or _OWN_NAME.search(rest):
         return False
     return not _PLACE.search(rest) or len(_NOT_CONTENT.sub("", _PLACE.sub("", rest))) < _OWN_WORDS
 

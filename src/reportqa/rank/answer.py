@@ -101,6 +101,11 @@ _EDITION_YEAR = re.compile(r"(发布|公布|印发|推出|出台|编制|编写)(
 _YEAR_SPAN = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*(?:19|20)\d\d\s*年?")
 
 
+# A question naming an edition (`第17届`, `第10届`): what the infographic runs' head panels are titled by.
+_PANEL_ASK = re.compile(r"第\s*\d+\s*届")
+_EDITION = re.compile(r"第\d+届")
+
+
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
     """A place the question names (other than Shanghai: a city, a province, a district or a zone of
     Shanghai) that the answering passage never mentions.
@@ -172,6 +177,14 @@ class AnswerExtractor:
             read = {c.key for c in pool}
             pool = [*pool, *(c for c in cands if c.key not in read and any(q in c.chunk.text for q in quoted))
                     ][: len(pool) + w.quoted_extra_passages]
+        # An edition asked (`第17届浦江创新论坛线下来了多少人`) may be answered by a later panel of the run its
+        # head panel titles (`创新格局再扩大` under `浦江创新论坛（第17届）`), which ranks low on the question.
+        editions = [m.group() for m in _EDITION.finditer(query.normalized)]
+        if editions and w.panel_extra_passages:
+            read = {c.key for c in pool}
+            pool = [*pool, *(c for c in cands if c.key not in read and any(
+                e in re.sub(r"\s", "", self._lead_title(c.chunk)) for e in editions))
+                ][: len(pool) + w.panel_extra_passages]
         choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)
         # A framing passage (a document number, a courtesy close, a sign-off) answers only a
@@ -190,7 +203,7 @@ class AnswerExtractor:
                 continue
             meets = self._pins_met(cand.chunk, query.numbers, query.ordinals)
             # The section titles are every sentence's context (`获奖项目294项` under `2019年度…科学技术奖`).
-            context = _context(cand.chunk)
+            context = self._titles(cand.chunk, query)
             for a, b, sim in zip(sentences.starts.tolist(), sentences.ends.tolist(), sentences.sims.tolist(),
                                  strict=True):
                 # Matched in Simplified, as the question is (a Traditional report is quoted as written).
@@ -241,9 +254,10 @@ class AnswerExtractor:
             # not by a long section title that merely lists topics.
             context = to_simplified(" ".join([chunk.topic or "",
                                               *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)]))
-            if asked.renderings:
+            if asked.renderings or _PANEL_ASK.search(query.normalized):
                 # An infographic panel's subject may be its run's head panel (`浦江创新论坛（第17届）`, then
-                # `创新格局再扩大`): an English question's phrase for it is looked for there too.
+                # `创新格局再扩大`): an English question's phrase for it is looked for there too, and a
+                # Chinese question's naming an edition (`第17届浦江创新论坛`), as the head panel's title does.
                 context = f"{context} {to_simplified(self._lead_title(chunk))}"
             if chunk.boilerplate:  # a document number or sign-off is named only by its report's title
                 context = f"{context} {to_simplified(chunk.title)}"
@@ -366,7 +380,14 @@ class AnswerExtractor:
         """The question's words in the whole passage: a date or sign-off line shares none itself."""
         tokens = self._question_tokens(query)
         return _coverage(tokens, to_simplified(cand.chunk.text.replace("**", "")), self._idf(tokens),
-                         _context(cand.chunk), self.weights.section_title_credit, self._substitutes(query, tokens))
+                         self._titles(cand.chunk, query), self.weights.section_title_credit,
+                         self._substitutes(query, tokens))
+
+    def _titles(self, chunk: Chunk, query: QueryInfo) -> str:
+        """A passage's section titles, and for a question naming an edition its run's head panel's title
+        (`浦江创新论坛(第17届)` over `创新格局再扩大`): what the question's words are credited in."""
+        context = _context(chunk)
+        return f"{context} {self._lead_title(chunk)}" if _PANEL_ASK.search(query.normalized) else context
 
     def _substitutes(self, query: QueryInfo, tokens: list[str]) -> dict[str, tuple[str, ...]]:
         """The question's tokens the reports never use → the reports' words for them (`高科技` → 高新技术)."""

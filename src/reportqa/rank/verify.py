@@ -191,7 +191,9 @@ def _attribute(text: str) -> str | None:
 
 
 _AMOUNT = re.compile(_NUM + r"(?:美元|元)")
-_SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数")
+# A share as a percentage, a fraction (`占比达到2/3`, `三分之二`), in tenths (`七成`) or a half (`过半`).
+_SHARE = re.compile(r"\d[\d.]*\s*%|百分之|[一二三四五六七八九]成|过半|半数|(?<![\d/])\d\s*/\s*\d{1,2}(?![\d/])|"
+                    r"[一二三四五六七八九十]分之[一二三四五六七八九]")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月")
 _DAY = re.compile(r"\d{1,2}\s*日")
 # A word right after these is a divisor (每万人口, 人均), not the measure itself.
