@@ -1181,3 +1181,10 @@ def test_a_share_may_be_a_fraction() -> None:
     question = "2025年科技服务业中专业服务的占比是多少？"
     assert reason(question, "科技服务业中研发服务、专业设计等专业服务占比达到2/3。") is None
     assert reason(question, "科技服务业专业服务营收5621.89亿元。") is not None
+
+
+def test_a_place_named_only_in_a_list_of_places_has_no_figure_of_its_own() -> None:
+    question = "2025年上海与新加坡合作共建的国际联合实验室有几家？"
+    listed = "深化与新加坡、芬兰、澳大利亚等双边合作机制，合作共建5家国际联合实验室。"
+    assert reason(question, listed) == "相关句子的数不是新加坡单独的：新加坡只是所列多个地方之一"
+    assert reason(question, "与新加坡合作共建2家国际联合实验室。") is None

@@ -1027,6 +1027,24 @@ _EN_PLACE = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, sorted(PLACES_EN
                        + r")(?![\w'])")
 
 
+def _one_of_listed(place: str, sentence: str) -> bool:
+    """Whether the sentence names the place only as an item of a list of places (`新加坡、芬兰、澳大利亚`)."""
+    text = sentence.replace("**", "")
+    found = list(re.finditer(re.escape(place), text))
+    return bool(found) and all(
+        (text[m.end():m.end() + 1] == "、" and _starts_with_place(text[m.end() + 1:]))
+        or (text[max(0, m.start() - 1):m.start()] == "、" and _ends_with_place(text[:m.start() - 1]))
+        for m in found)
+
+
+def _starts_with_place(text: str) -> bool:
+    return any(text.startswith(p) for p in KNOWN_PLACES)
+
+
+def _ends_with_place(text: str) -> bool:
+    return any(text.endswith(p) for p in KNOWN_PLACES)
+
+
 def place_named(place: str, text: str) -> bool:
     """Whether the text names the place, by its name or in a pairing with Shanghai (`沪滇` names 云南)."""
     return place in text or (
@@ -1349,6 +1367,11 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
     if (place := next((p for p in named_places(asked) if not place_named(p, f"{sentence} {context}")),
                       None)) is not None:
         return f"相关句子没有提到{place}"
+    if asked.kind in _FIGURES and (place := next((p for p in PLACES if p in asked.text and p not in _HOME
+                                                  and _one_of_listed(p, sentence)), None)) is not None:
+        # `与新加坡合作共建的联合实验室有几家`: `深化与新加坡、芬兰…等双边合作机制，布局建设5家国际联合实验室`
+        # names Singapore among others, and its figure is for all of them.
+        return f"相关句子的数不是{place}单独的：{place}只是所列多个地方之一"
     if asked.value_noun:
         words = [w for w in tokenize(asked.value_noun) if len(w) > 1]
         noun_words = corpus_words(tuple(words), idf)
