@@ -42,6 +42,7 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
     ("第10届上交会是在哪个展馆举办的？", "place", None),
+    ("How many times was the online livestream of the forum viewed?", "count", "次"),
     # The project is named by its sum; whose it is is asked.
     ("2023年落户上海的全国生物医药最大投资额外资项目是哪家企业的什么项目？", None, None),
     ("When was the Shanghai plan formally released?", "date", None),
@@ -1188,3 +1189,9 @@ def test_a_place_named_only_in_a_list_of_places_has_no_figure_of_its_own() -> No
     listed = "深化与新加坡、芬兰、澳大利亚等双边合作机制，合作共建5家国际联合实验室。"
     assert reason(question, listed) == "相关句子的数不是新加坡单独的：新加坡只是所列多个地方之一"
     assert reason(question, "与新加坡合作共建2家国际联合实验室。") is None
+
+
+def test_a_figure_of_intentions_does_not_answer_how_many_were_signed() -> None:
+    question = "第10届上交会现场签约了多少项合作？"
+    assert reason(question, "第10届上交会现场达成合作意向556项。") == "相关句子给出的是意向的数，不是所问的实际数"
+    assert reason("第10届上交会现场达成了多少项合作意向？", "第10届上交会现场达成合作意向556项。") is None

@@ -137,6 +137,7 @@ _EN_AMOUNT_ASK = re.compile(r"\b(?:valuation|valued|worth|turnover|revenues?|inc
                             re.IGNORECASE)
 _EN_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
 # An English count of people: a Chinese answer gives it in 人, 名, 位 or 人次, whatever the noun.
+_EN_TIMES = re.compile(r"\bhow many times\b", re.IGNORECASE)
 _EN_COUNT = re.compile(
     r"how many\s+(?:[\w'-]+\s+){0,3}?(people|persons|experts|talents|attendees|scientists|laureates|researchers|"
     r"residents|visitors|participants|staff|employees|students|academicians|members|users|viewers|workers|"
@@ -151,7 +152,7 @@ _NUM = r"(?:\d[\d,.]*|[一二两三四五六七八九十百千]+)\s*(?:余|多)?
 COUNTER_ALIASES: dict[str, tuple[str, ...]] = {
     "人": ("人", "名", "位"), "位": ("位", "人", "名"), "名": ("名", "人", "位"), "家": ("家",),
     "个": ("个", "家", "项", "所", "座", "台", "套", "款", "种", "席"), "项": ("项", "个"), "件": ("件", "项"),
-    "次": ("次", "场"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
+    "次": ("次", "场", "人次"), "场": ("场", "次"), "款": ("款", "个", "种", "项"), "种": ("种", "个", "款", "项"),
     "小时": ("小时", "机时"), "天": ("天", "日"), "人次": ("人次", "人"), "期": ("期", "批", "届"),
     "批": ("批", "期"), "轮": ("轮", "批", "次"), "辆": ("辆", "台"), "架": ("架", "台")}
 
@@ -322,6 +323,8 @@ def read_asked(query: QueryInfo, tokenize: Callable[[str], list[str]],
     elif ask and ask.group(1) and ask.group(1) != "元" and (len(ask.group(1)) > 1
                                                          or not _starts_word(text, ask.start(1), tokenize, known)):
         kind, counter = "count", ask.group(1)
+    elif query.english and _EN_TIMES.search(text):
+        kind, counter = "count", "次"  # `how many times was it viewed`: a count of times (次, 人次)
     elif query.english and _EN_COUNT.search(text):
         kind, counter = "count", "人"
     elif query.english and _EN_AMOUNT_ASK.search(text) and not _EN_HOW_MANY.search(text):
@@ -1443,6 +1446,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         # sentence saying nothing the question does not already say answers nothing.
         return "相关句子只重复了问题里的话"
     values = [c for c in _CLAUSE.split(sentence.replace("**", "")) if kind_fits(asked, c)]
+    if values and all("意向" in c for c in values) and not _INTENT_ASK.search(asked.text):
+        # `现场达成合作意向556项` counts intentions: how many agreements were signed is another figure.
+        return "相关句子给出的是意向的数，不是所问的实际数"
     if asked.given and (figures := asked_figures(asked, sentence)) and set(figures) <= set(asked.given):
         # `3000余家服务机构中，上海的有多少家？` is not answered by the sentence giving the 3000.
         return f"相关句子只给出了问题里已有的“{'、'.join(figures)}”"
@@ -1513,6 +1519,8 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
 
 
 _CLAUSE = re.compile(r"[，,；;。、：:]")
+# A question about intentions (`意向交易`, `intended investment`): a figure of intentions answers it.
+_INTENT_ASK = re.compile(r"意向|意愿|\bintent|\bintend", re.IGNORECASE)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
