@@ -1195,3 +1195,10 @@ def test_a_figure_of_intentions_does_not_answer_how_many_were_signed() -> None:
     question = "第10届上交会现场签约了多少项合作？"
     assert reason(question, "第10届上交会现场达成合作意向556项。") == "相关句子给出的是意向的数，不是所问的实际数"
     assert reason("第10届上交会现场达成了多少项合作意向？", "第10届上交会现场达成合作意向556项。") is None
+
+
+def test_an_english_count_is_not_a_length_nor_a_models_name() -> None:
+    asked_en = asked("How many satellites of the constellation were put into orbit in 2024?")
+    assert not kind_fits(asked_en, "深海采矿车4000米海试、火箭10公里级垂直起降、C919大型客机商业量产。")
+    assert kind_fits(asked_en, "千帆星座18颗卫星入轨。")
+    assert kind_fits(asked_en, "共有 66 家企业登上榜单。")

@@ -1221,10 +1221,17 @@ def kind_fits(asked: Asked, sentence: str) -> bool:
         return bool(re.search(_NUM + f"(?:{_counters(asked.counter)}){noun}", text))
     if asked.kind in ("count", "number"):
         text = _SLOGAN.sub("", text)  # `“四位一体”培育机制` counts nothing
-        return bool(re.search(r"\d", text) or re.search(_NUM + "[家项件人个篇款所位名场次批台套座种份]", text))
+        if re.search(_NUM + "[家项件人个篇款所位名场次批台套座种份颗]", text):
+            return True
+        # A count with no counter asked (English) is no length, sum, share or date (`4000米海试`), nor a
+        # model's name (`C919`).
+        return bool(re.search(r"\d", text) if asked.kind == "number" else _BARE_COUNT.search(text))
     return True
 
 
+# A bare number that may be a count: not part of a name (`C919`, `6G`) and not followed by a unit.
+_BARE_COUNT = re.compile(r"(?<![A-Za-z\d.,])\d[\d,.]*(?![\d.,]|\s*(?:余|多)?\s*(?:万|亿)?\s*(?:余|多)?\s*"
+                         r"(?:米|公里|千米|厘米|%|％|年|月|日|元|美元|倍|级|号|届|度|小时|天|[A-Za-z]))")
 # A short quoted slogan or model's name (`“四位一体”`, `“一网通办”`, `“3+6”`): its numeral is no count.
 _SLOGAN = re.compile(r"“[^”]{1,8}”")
 
