@@ -102,8 +102,7 @@ _YEAR_SPAN = re.compile(r"(?:19|20)\d\d\s*年?\s*[—–\-~～至到]\s*(?:19|20
 
 
 # A question naming an edition (`第17届`, `第10届`): what the infographic runs' head panels are titled by.
-_PANEL_ASK = re.compile(r"第\s*\d+\s*届")
-_EDITION = re.compile(r"第\d+届")
+_EDITION = re.compile(r"第\s*(\d+)\s*届")
 
 
 def _missing_place(question_tokens: set[str], chunk: Chunk) -> str | None:
@@ -179,7 +178,7 @@ class AnswerExtractor:
                     ][: len(pool) + w.quoted_extra_passages]
         # An edition asked (`第17届浦江创新论坛线下来了多少人`) may be answered by a later panel of the run its
         # head panel titles (`创新格局再扩大` under `浦江创新论坛（第17届）`), which ranks low on the question.
-        editions = [m.group() for m in _EDITION.finditer(query.normalized)]
+        editions = [f"第{m.group(1)}届" for m in _EDITION.finditer(query.normalized)]
         if editions and w.panel_extra_passages:
             read = {c.key for c in pool}
             pool = [*pool, *(c for c in cands if c.key not in read and any(
@@ -254,7 +253,7 @@ class AnswerExtractor:
             # not by a long section title that merely lists topics.
             context = to_simplified(" ".join([chunk.topic or "",
                                               *(t for t in chunk.section_path[-1:] if len(t) <= w.heading_chars)]))
-            if asked.renderings or _PANEL_ASK.search(query.normalized):
+            if asked.renderings or _EDITION.search(query.normalized):
                 # An infographic panel's subject may be its run's head panel (`浦江创新论坛（第17届）`, then
                 # `创新格局再扩大`): an English question's phrase for it is looked for there too, and a
                 # Chinese question's naming an edition (`第17届浦江创新论坛`), as the head panel's title does.
@@ -295,9 +294,9 @@ class AnswerExtractor:
         if not novel:
             return None
         places = place_names()
-        named = [t for t in novel if t in places]
         # jieba tags some ordinary words as places (`扎根上海的…`): the dictionary glosses those in lower case.
-        named = [t for t in named if t not in ordinary_words()] if named else named
+        named = [t for t in novel if t in places]
+        named = [t for t in named if t not in ordinary_words()] if named else []
         return max(named, key=len) if named else None
 
     def _pins_met(self, chunk: Chunk, numbers: tuple[str, ...], ordinals: tuple[str, ...] = ()) -> bool:
@@ -387,7 +386,7 @@ class AnswerExtractor:
         """A passage's section titles, and for a question naming an edition its run's head panel's title
         (`浦江创新论坛(第17届)` over `创新格局再扩大`): what the question's words are credited in."""
         context = _context(chunk)
-        return f"{context} {self._lead_title(chunk)}" if _PANEL_ASK.search(query.normalized) else context
+        return f"{context} {self._lead_title(chunk)}" if _EDITION.search(query.normalized) else context
 
     def _substitutes(self, query: QueryInfo, tokens: list[str]) -> dict[str, tuple[str, ...]]:
         """The question's tokens the reports never use → the reports' words for them (`高科技` → 高新技术)."""

@@ -772,10 +772,14 @@ def _equivalents_of(word: str, asked: Asked) -> tuple[str, ...]:
     return tuple(w for e in asked.equivalents if word in e.word for w in e.corpus)
 
 
+def _said_otherwise(word: str, asked: Asked, tokens: set[str], text: str) -> bool:
+    """Whether the text has one of the reports' words for a question word they never use."""
+    return any(has_word(w, tokens, text) for w in _equivalents_of(word, asked))
+
+
 def _found(word: str, asked: Asked, tokens: set[str], text: str) -> bool:
     """`_word_or_abbreviation`, or one of the reports' words for a word they never use."""
-    return _word_or_abbreviation(word, tokens, text) or any(
-        has_word(w, tokens, text) for w in _equivalents_of(word, asked))
+    return _word_or_abbreviation(word, tokens, text) or _said_otherwise(word, asked, tokens, text)
 
 
 def _weight(word: str, asked: Asked, idf: Callable[[str], float]) -> float | None:
@@ -802,14 +806,14 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
         if any(r.curated and min(map(idf, r.chinese)) >= distinctive_idf and not any(t in text for t in r.chinese)
                for r in asked.renderings):
             return False
-        return english_measure_share(asked, text, idf, tokenize) > english_min_share
+        return english_measure_share(asked.renderings, text, idf, tokenize) > english_min_share
     if not asked.measure:
         return True
     text = f"{sentence} {context}"
     tokens = set(tokenize(text))
     direct = [w for w in asked.measure if _word_or_abbreviation(w, tokens, text)]
     # A word the reports never use is found as one of their words for it, weighing as that word.
-    through = [w for w in asked.measure if w not in direct and _found(w, asked, tokens, text)]
+    through = [w for w in asked.measure if w not in direct and _said_otherwise(w, asked, tokens, text)]
     if not asked.whole and (any(idf(w) >= distinctive_idf for w in direct)
                             or any((_weight(w, asked, idf) or 0.0) >= distinctive_idf for w in through)):
         return True
@@ -823,7 +827,7 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
     return total == 0 or sum(weights[w] for w in [*direct, *through] if w in weights) / total >= min_share
 
 
-def english_measure_share(asked: Asked, text: str, idf: Callable[[str], float],
+def english_measure_share(renderings: tuple[Rendering, ...], text: str, idf: Callable[[str], float],
                           tokenize: Callable[[str], list[str]]) -> float:
     """The IDF-weighted share of an English measure's words that the text renders.
 
@@ -840,7 +844,7 @@ def english_measure_share(asked: Asked, text: str, idf: Callable[[str], float],
         return max((idf(t) for t in tokenize(term) if len(t) > 1 and idf(t) < unseen), default=0.0)
 
     total = found = 0.0
-    for rendering in asked.renderings:
+    for rendering in renderings:
         weights = [w for w in map(weight, rendering.chinese) if w > 0]
         if not weights:
             continue
@@ -1035,17 +1039,9 @@ def _one_of_listed(place: str, sentence: str) -> bool:
     text = sentence.replace("**", "")
     found = list(re.finditer(re.escape(place), text))
     return bool(found) and all(
-        (text[m.end():m.end() + 1] == "、" and _starts_with_place(text[m.end() + 1:]))
-        or (text[max(0, m.start() - 1):m.start()] == "、" and _ends_with_place(text[:m.start() - 1]))
+        (text[m.end():m.end() + 1] == "、" and text[m.end() + 1:].startswith(KNOWN_PLACES))
+        or (text[max(0, m.start() - 1):m.start()] == "、" and text[:m.start() - 1].endswith(KNOWN_PLACES))
         for m in found)
-
-
-def _starts_with_place(text: str) -> bool:
-    return any(text.startswith(p) for p in KNOWN_PLACES)
-
-
-def _ends_with_place(text: str) -> bool:
-    return any(text.endswith(p) for p in KNOWN_PLACES)
 
 
 def place_named(place: str, text: str) -> bool:
@@ -1359,8 +1355,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         named = ''.join(asked.measure[:3]) or " ".join(r.english for r in asked.renderings[:4])
         return f"报告中没有关于“{named}”的句子"
     if (asked.renderings and asked.kind == "count" and english_min_question > 0 and english_measure_share(
-            Asked((), renderings=asked.question_renderings), f"{sentence} {context}", idf, tokenize)
-            < english_min_question):
+            asked.question_renderings, f"{sentence} {context}", idf, tokenize) < english_min_question):
         # `How many projects had the future industry fund invested in?` asks a count of projects, but of
         # the fund's: a sentence with some count of 项目 or 计划 and nothing of the fund counts others.
         named = " ".join(r.english for r in asked.question_renderings if r not in asked.renderings) or " ".join(
