@@ -42,6 +42,7 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
     ("第10届上交会是在哪个展馆举办的？", "place", None),
+    ("2023年全市财政科技支出的增幅是多少？", "change", None),  # a rate asked by name
     ("How many times was the online livestream of the forum viewed?", "count", "次"),
     # The project is named by its sum; whose it is is asked.
     ("2023年落户上海的全国生物医药最大投资额外资项目是哪家企业的什么项目？", None, None),
@@ -1202,3 +1203,16 @@ def test_an_english_count_is_not_a_length_nor_a_models_name() -> None:
     assert not kind_fits(asked_en, "深海采矿车4000米海试、火箭10公里级垂直起降、C919大型客机商业量产。")
     assert kind_fits(asked_en, "千帆星座18颗卫星入轨。")
     assert kind_fits(asked_en, "共有 66 家企业登上榜单。")
+
+
+def test_a_measure_word_jieba_cut_short_is_found_as_the_reports_whole_word() -> None:
+    """`上海的科创板上市公司` is cut 的 科 创板; the reports' `科创板上市企业` gives 科创板."""
+    from reportqa.rank.verify import measure_found
+
+    measure = Asked(("创板", "上市公司"), "count", "家", check_measure=True, text="上海的科创板上市公司累计有几家")
+
+    def idf(word: str) -> float:
+        return {"科创板": 3.5, "创板": 4.5}.get(word, 5.7)
+
+    assert measure_found(measure, "科创板上市企业累计93家。", "", TOKENIZER.tokenize, idf, 0.5, 2.0)
+    assert not measure_found(measure, "高新技术企业累计93家。", "", TOKENIZER.tokenize, idf, 0.5, 2.0)

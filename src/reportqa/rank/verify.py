@@ -105,7 +105,9 @@ _CHANGE_BASE = frozenset({"上年", "去年", "前一年", "同比", "比上年"
 # A change asked in percentage points (`比前一年多了几个点`, `提高了多少个百分点`): a rate answers it.
 _POINTS_ASK = re.compile(r"几个(?:百分)?点|多少个?百分点")
 # How much something changed, with no unit named (`比上年增长了多少`): a change, not a count.
-_CHANGE_BY = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上涨|涨)了?多少(?![\u4e00-\u9fff])")
+_CHANGE_BY = re.compile(r"(?:增长|增加|提高|提升|下降|降低|减少|上涨|涨)了?多少(?![\u4e00-\u9fff])"
+                        # The rate asked by name (`支出的增幅是多少`, `增速有多大`).
+                        r"|(?:增幅|增速|增长率|涨幅|降幅)(?:是|为|有)?(?:多少|多大)")
 # A rate of change, which is not a share of a whole: `同比增长7.2%`, `比上年提高0.5%`.
 _CHANGE_RATE = re.compile(r"(?:增长|增幅|增速|下降|降低|提高|提升|增加|上升|回落|减少)(?:了|达到?|为|约|近|超过?|\s)*"
                           r"\d[\d.]*\s*%")
@@ -790,6 +792,17 @@ def _weight(word: str, asked: Asked, idf: Callable[[str], float]) -> float | Non
     return min((idf(w) for w in _equivalents_of(word, asked)), default=None)
 
 
+def _with_first_character(word: str, text: str, idf: Callable[[str], float]) -> str:
+    """The word with the character before it in the question, where together they are a word the
+    reports use: jieba may cut a word's first character off in one context and not in another
+    (`上海的科创板上市公司` → 的 科 创板, where the reports' `科创板上市企业` gives 科创板, and
+    `自科创板开市` gives 创板): a measure word is found as either."""
+    at = text.find(word)
+    if at < 1 or not _HAN.fullmatch(text[at - 1]) or not corpus_words((text[at - 1] + word,), idf):
+        return word
+    return text[at - 1] + word
+
+
 def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[[str], list[str]],
                   idf: Callable[[str], float], min_share: float, distinctive_idf: float,
                   english_min_share: float = 0.0) -> bool:
@@ -811,7 +824,9 @@ def measure_found(asked: Asked, sentence: str, context: str, tokenize: Callable[
         return True
     text = f"{sentence} {context}"
     tokens = set(tokenize(text))
-    direct = [w for w in asked.measure if _word_or_abbreviation(w, tokens, text)]
+    whole = {w: _with_first_character(w, asked.text, idf) for w in asked.measure}
+    direct = [w for w in asked.measure if _word_or_abbreviation(w, tokens, text)
+              or (whole[w] != w and _word_or_abbreviation(whole[w], tokens, text))]
     # A word the reports never use is found as one of their words for it, weighing as that word.
     through = [w for w in asked.measure if w not in direct and _said_otherwise(w, asked, tokens, text)]
     if not asked.whole and (any(idf(w) >= distinctive_idf for w in direct)
