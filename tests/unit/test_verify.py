@@ -1216,3 +1216,17 @@ def test_a_measure_word_jieba_cut_short_is_found_as_the_reports_whole_word() -> 
 
     assert measure_found(measure, "科创板上市企业累计93家。", "", TOKENIZER.tokenize, idf, 0.5, 2.0)
     assert not measure_found(measure, "高新技术企业累计93家。", "", TOKENIZER.tokenize, idf, 0.5, 2.0)
+
+
+def test_a_value_noun_of_several_words_needs_most_of_them() -> None:
+    """`发布的企业创新需求又有多少项`: a count of 创新项目 names 创新 but not the 需求 counted."""
+    question = "同年第10届上交会发布的企业创新需求又有多少项？"
+
+    def idf(word: str) -> float:
+        return {"企业": 1.0, "创新": 1.0, "需求": 3.5}.get(word, 4.5 if word != "\uffff" else 6.0)
+
+    def check(sentence: str) -> str | None:
+        return why_not(asked(question), sentence, "", TOKENIZER.tokenize, idf, 0.5, 2.0)
+
+    assert check("第10届上交会发布推出创新项目64个。") == "相关句子没有给出“企业创新需求”"
+    assert check("第10届上交会发布企业创新需求572项。") is None

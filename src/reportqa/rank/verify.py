@@ -1400,6 +1400,9 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         if words and not any(_found(w, asked, set(tokenize(both)), both)
                              for w in [asked.value_noun, *noun_words]):
             return f"相关句子没有给出“{asked.value_noun}”"
+        if (len(noun_words) > 1 and asked.value_noun not in both
+                and not names_enough(tuple(noun_words), both, tokenize, idf, min_measure)):
+            return f"相关句子没有给出“{asked.value_noun}”"
     text = f"{sentence} {context}"
     if asked.quantity_noun and not any(ch in text for ch in asked.quantity_noun):
         # A paraphrase keeps a morpheme (`贷款` for `信贷资金`, `创投资金` for `风险投资基金`); a
