@@ -1400,7 +1400,7 @@ def why_not(asked: Asked, sentence: str, context: str, tokenize: Callable[[str],
         if words and not any(_found(w, asked, set(tokenize(both)), both)
                              for w in [asked.value_noun, *noun_words]):
             return f"相关句子没有给出“{asked.value_noun}”"
-        if (len(noun_words) > 1 and asked.value_noun not in both
+        if (len(noun_words) > 1 and not _found(asked.value_noun, asked, set(tokenize(both)), both)
                 and not names_enough(tuple(noun_words), both, tokenize, idf, min_measure)):
             return f"相关句子没有给出“{asked.value_noun}”"
     text = f"{sentence} {context}"
