@@ -167,6 +167,11 @@ def test_a_later_panel_of_the_asked_editions_run_answers_in_other_words(index: S
     assert not result.no_answer and result.choice is not None and "1.4万人" in result.choice.text
 
 
+def test_an_english_edition_reads_its_runs_head_panel(index: SearchIndex) -> None:
+    result = answer(index, "On which dates was the 17th Pujiang Innovation Forum held?")
+    assert not result.no_answer and result.choice is not None and "9月7—10日" in result.choice.text
+
+
 def test_a_zones_figure_is_not_answered_by_a_passage_that_never_names_the_zone(index: SearchIndex) -> None:
     result = answer(index, "2020年张江高新区认定了几家硕博士创新实践基地？")
     assert result.no_answer and "张江" in result.reason

@@ -42,6 +42,7 @@ def reason(question: str, sentence: str, context: str = "") -> str | None:
     ("第17届浦江创新论坛是什么时候举办的？", "date", None),
     ("上海获得了哪一年世界科技传播大会的主办权？", "year", None),
     ("第10届上交会是在哪个展馆举办的？", "place", None),
+    ("On which dates was the 17th Pujiang Innovation Forum held?", "day", None),
     ("2023年全市财政科技支出的增幅是多少？", "change", None),  # a rate asked by name
     ("How many times was the online livestream of the forum viewed?", "count", "次"),
     # The project is named by its sum; whose it is is asked.

@@ -178,11 +178,14 @@ class AnswerExtractor:
                     ][: len(pool) + w.quoted_extra_passages]
         # An edition asked (`第17届浦江创新论坛线下来了多少人`) may be answered by a later panel of the run its
         # head panel titles (`创新格局再扩大` under `浦江创新论坛（第17届）`), which ranks low on the question.
-        editions = [f"第{m.group(1)}届" for m in _EDITION.finditer(query.normalized)]
+        # (An English question's edition is its ordinal: `the 17th Pujiang Innovation Forum`.)
+        editions = [f"第{n}届" for n in dict.fromkeys(
+            [*(m.group(1) for m in _EDITION.finditer(query.normalized)), *query.ordinals])]
         if editions and w.panel_extra_passages:
             read = {c.key for c in pool}
             pool = [*pool, *(c for c in cands if c.key not in read and any(
-                e in re.sub(r"\s", "", self._lead_title(c.chunk)) for e in editions))
+                e in re.sub(r"\s", "", f"{c.chunk.section_path[-1] if c.chunk.section_path else ''}"
+                                        f"{self._lead_title(c.chunk)}") for e in editions))
                 ][: len(pool) + w.panel_extra_passages]
         choices: list[SentenceChoice] = []
         query_vector = retrieval.query_vector.astype(np.float32)

@@ -67,7 +67,8 @@ def _other_counters(text: str, ask: re.Match[str]) -> tuple[str, ...]:
 
 
 _NAME_ASK = re.compile(r"叫什么(?:名字)?|是什么|是哪(?:个|些|家|一)?[^，。？?]{0,3}|有哪些|哪些|哪个|什么")
-_DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|what date|which day", re.IGNORECASE)
+_DAY_ASK = re.compile(r"哪一天|哪天|哪几天|几月几日|日期|\b(?:what|which) (?:dates?|days?)\b|\bon what day\b",
+                      re.IGNORECASE)
 # (English `when` asks only where it opens a question or a clause: `…opened when its institute opened` asks nothing.)
 _DATE_ASK = re.compile(r"什么时候|何时|几月份?|哪个月|哪一个月|(?:^|[,;:?]\s*|\band\s+)when\b|what month|which month",
                        re.IGNORECASE)
